@@ -1,0 +1,160 @@
+"""Typed Bayou records, tolerant of the quirks the real API has.
+
+* consumption sent as decimal strings (`"50.000"`),
+* `account_number` as a string or an integer,
+* interval fields that become arrays when two conflicting readings exist (handled in
+  intervals.py, where the volume is),
+* unknown extra fields (kept out of the lake, listed in the logs by name only).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from ..core.records import Day, JsonText, Number, Text, Timestamp, VendorRecord, Whole
+
+
+class Tariff(VendorRecord):
+    tariff: Text = None
+    period_from: Day = None
+    period_to: Day = None
+
+
+class CustomerMeter(VendorRecord):
+    id: Text
+    type: Text = None
+    tariffs: list[Tariff] = Field(default_factory=list)
+    address: JsonText = None
+    additional_attributes: JsonText = None
+
+    @model_validator(mode="after")
+    def _needs_id(self) -> CustomerMeter:
+        if not self.id:
+            raise ValueError("meter without id")
+        return self
+
+    @property
+    def current_tariff(self) -> str | None:
+        if not self.tariffs:
+            return None
+        latest = max(self.tariffs, key=lambda t: (t.period_to is None, t.period_from or date.min))
+        return latest.tariff
+
+
+class AccountNumber(VendorRecord):
+    id: Text
+    meters: list[CustomerMeter] = Field(default_factory=list)
+
+
+class Customer(VendorRecord):
+    id: Text
+    external_id: Text = None
+    email: Text = None
+    first_name: Text = None
+    last_name: Text = None
+    address_line_1: Text = None
+    address_line_2: Text = None
+    city: Text = None
+    state: Text = None
+    zipcode: Text = None
+    utility: Text = None
+    tags: JsonText = None
+    has_accepted_terms_on: Timestamp = None
+    has_filled_credentials: bool | None = None
+    has_filled_credentials_on: Timestamp = None
+    bills_are_ready: bool | None = None
+    utility_has_intervals: bool | None = None
+    account_has_intervals: bool | None = None
+    intervals_are_ready: bool | None = None
+    first_interval_discovered: Timestamp = None
+    last_interval_discovered: Timestamp = None
+    account_numbers: list[AccountNumber] = Field(default_factory=list)
+    # Credentials of the end customer's enrollment: parsed so they are known, never landed.
+    onboarding_link: Text = Field(default=None, exclude=True, repr=False)
+    onboarding_token: Text = Field(default=None, exclude=True, repr=False)
+
+    @model_validator(mode="after")
+    def _needs_id(self) -> Customer:
+        if not self.id:
+            raise ValueError("customer without id")
+        return self
+
+
+class BillMeter(VendorRecord):
+    id: Text
+    status: Text = None
+    type: Text = None
+    billing_period_from: Day = None
+    billing_period_to: Day = None
+    consumption: Number = None
+    address: JsonText = None
+    tariff: Text = None
+    additional_attributes: JsonText = None
+
+
+class Bill(VendorRecord):
+    id: Text
+    external_id: Text = None
+    status: Text = None
+    customer_id: Text = None
+    customer_external_id: Text = None
+    billed_on: Day = None
+    utility: Text = None
+    account_number: Text = None
+    billing_period_from: Day = None
+    billing_period_to: Day = None
+    outstanding_balance: Whole = None
+    electricity_consumption: Number = None
+    electricity_amount: Whole = None
+    delivery_charge: Whole = None
+    supply_charge: Whole = None
+    community_solar_bill_credit: Whole = None
+    gas_amount: Whole = None
+    total_amount: Whole = None
+    gas_consumption: Number = None
+    gas_consumption_unit: Text = None
+    file_url: Text = Field(default=None, repr=False)
+    meters: list[BillMeter] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Bill:
+        if not self.id:
+            raise ValueError("bill without id")
+        if not self.customer_id:
+            raise ValueError("bill without customer_id")
+        if self.billed_on is None:
+            raise ValueError("bill without billed_on (the statement date)")
+        if self.billing_period_from and self.billing_period_to and self.billing_period_to < self.billing_period_from:
+            raise ValueError(
+                f"billing_period_to {self.billing_period_to} is before billing_period_from {self.billing_period_from}"
+            )
+        return self
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != "unlocked"
+
+
+# The fields Bayou returns for a locked bill (seeds/bayou-unlocked-data.txt): all that may land
+# for a bill outside policy.
+LOCKED_BILL_FIELDS = (
+    "id", "external_id", "status", "customer_id", "customer_external_id", "billed_on", "utility",
+    "account_number", "billing_period_from", "billing_period_to",
+)
+LOCKED_METER_FIELDS = ("id", "type", "billing_period_from", "billing_period_to")
+
+
+def locked_projection(raw: Any) -> Any:
+    """The locked-field subset of a raw bill: what may be kept of a bill outside policy."""
+    if not isinstance(raw, dict):
+        return raw if not isinstance(raw, (dict, list)) else None
+    projected = {k: raw[k] for k in LOCKED_BILL_FIELDS if k in raw}
+    meters = raw.get("meters")
+    if isinstance(meters, list):
+        projected["meters"] = [
+            {k: m[k] for k in LOCKED_METER_FIELDS if k in m} if isinstance(m, dict) else None for m in meters
+        ]
+    return projected

@@ -1,0 +1,84 @@
+"""What a vendor module declares, so that orchestration can stay generic.
+
+A vendor is one module in `connectors/<vendor>/` that exports `VENDOR: VendorSpec`, plus one
+line in `connectors/registry.py`. Orchestration builds its Dagster assets from the spec
+(one multi-asset per `SyncSpec`), dbt reads its lake datasets from its staging folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..lake import Entity, Lake
+    from ..policy import CompiledPolicy, CustomerLink
+
+
+class VendorConnection(Protocol):
+    """An open client to the real vendor or its sandbox."""
+
+    vendor: str
+    is_sandbox: bool
+    base_url: str
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class SyncContext:
+    vendor: str
+    connection: Any
+    lake: Lake
+    load_id: str
+    policy: CompiledPolicy | None
+    log: logging.Logger | logging.LoggerAdapter
+
+
+@dataclass
+class EntityResult:
+    rows: int = 0
+    files: int = 0
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SyncResult:
+    entities: dict[str, EntityResult] = field(default_factory=dict)
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    http: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncSpec:
+    """One unit of ingestion: calls some endpoints, lands one or more entities."""
+
+    name: str
+    produces: tuple[str, ...]
+    run: Callable[[SyncContext], SyncResult]
+    depends_on: tuple[str, ...] = ()  # entities of the same vendor that must be landed first
+    uses_policy: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    name: str
+    display_name: str
+    entities: Mapping[str, Entity]
+    syncs: tuple[SyncSpec, ...]
+    connect: Callable[[Mapping[str, str]], VendorConnection]
+    customer_links: Callable[[Lake], list[CustomerLink]]
+    credential_env_vars: tuple[str, ...] = ()
+    # The sandbox: how to start one (returns a server with .url and .stop()), the env var that
+    # points every process at a shared one, and the path of the API under the server's root.
+    start_sandbox: Callable[[], Any] | None = None
+    sandbox_url_env: str = ""
+    sandbox_api_path: str = ""
+
+    def uses_sandbox(self, env: Mapping[str, str]) -> bool:
+        return not any(env.get(name, "").strip() for name in self.credential_env_vars[:1])

@@ -1,0 +1,10 @@
+"""Every vendor the project knows: one line each. See docs/architecture.md ("Adding a vendor")."""
+
+from __future__ import annotations
+
+from .bayou import VENDOR as BAYOU
+from .core.vendor import VendorSpec
+
+VENDORS: dict[str, VendorSpec] = {
+    BAYOU.name: BAYOU,
+}

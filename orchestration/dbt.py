@@ -1,0 +1,58 @@
+"""The dbt assets: every model, seed and test of dbt_project/, as one dbt process per run.
+
+The manifest is prepared at install time (`make install` runs `python -m orchestration.prepare`),
+never on import. dbt is the only writer of the warehouse; its assets share the `warehouse`
+concurrency pool (limit 1 in dagster_home/dagster.yaml), so two runs never open the DuckDB
+file for writing at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from connectors.pipeline import ensure_lake_layout
+from connectors.settings import DBT_PROJECT_DIR
+
+from .resources import UtilityDataResource
+
+WAREHOUSE_POOL = "warehouse"
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class UtilityDbtTranslator(DagsterDbtTranslator):
+    """Sources keep the key of the ingestion asset that writes them ([vendor, entity]);
+    models are keyed and grouped by warehouse schema (staging, intermediate, marts)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or "warehouse"
+        return AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("config", {}).get("schema") or "warehouse"
+
+
+TRANSLATOR = UtilityDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+    required_resource_keys={"utility_data"},
+)
+def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    utility: UtilityDataResource = context.resources.utility_data
+    settings = utility.settings()
+    ensure_lake_layout(utility.lake())
+    # dbt's profile and sources read these (absolute paths, see dbt_project/profiles.yml).
+    os.environ.update(settings.dbt_env())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,43 @@
+"""The Dagster code location: ingestion per vendor, the policy, dbt, schedules and checks.
+
+Loaded by workspace.yaml (`dagster dev`) and by `python -m orchestration.run`.
+"""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+from dagster_dbt import DbtCliResource
+
+from connectors.settings import load_settings
+
+from .dbt import DBT_PROJECT, warehouse_models
+from .ingestion import build_policy_asset, vendor_assets, vendor_resource_key
+from .resources import UtilityDataResource, VendorResource
+
+SETTINGS = load_settings()
+VENDOR_NAMES = list(SETTINGS.vendors)
+
+sync_everything = define_asset_job(
+    "sync_everything",
+    selection=AssetSelection.all(),
+    description="Pull every enabled vendor through the policy into the lake, then build the warehouse.",
+)
+
+daily_sync = ScheduleDefinition(
+    name="daily_sync",
+    job=sync_everything,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    description="Daily sync of every vendor and a full dbt build.",
+)
+
+defs = Definitions(
+    assets=[*vendor_assets(VENDOR_NAMES), build_policy_asset(VENDOR_NAMES), warehouse_models],
+    jobs=[sync_everything],
+    schedules=[daily_sync],
+    resources={
+        "utility_data": UtilityDataResource(),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.project_dir)),
+        **{vendor_resource_key(v): VendorResource(vendor=v) for v in VENDOR_NAMES},
+    },
+)

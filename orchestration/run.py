@@ -1,0 +1,55 @@
+"""`make run`: materialize every asset against the sandboxes (or real vendors) and print what landed."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from connectors.settings import PROJECT_ROOT
+
+
+def warehouse_summary(warehouse_path) -> list[tuple[str, int]]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+        ).fetchall()]
+        return [(t, con.execute(f'select count(*) from marts."{t}"').fetchone()[0]) for t in tables]
+
+
+def bill_summary(warehouse_path) -> tuple[int, int]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        row = con.execute("select count(*) filter (where not is_locked), count(*) filter (where is_locked) "
+                          "from marts.fct_bills").fetchone()
+    return int(row[0]), int(row[1])
+
+
+def main() -> int:
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import SETTINGS, VENDOR_NAMES, defs
+    from orchestration.sandboxes import shared_sandboxes
+
+    print(f"vendors: {', '.join(VENDOR_NAMES)}; data dir: {SETTINGS.data_dir}; policy: {SETTINGS.policy_file}")
+    with shared_sandboxes(VENDOR_NAMES):
+        job = defs.resolve_job_def("sync_everything")
+        result = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False)
+    if not result.success:
+        print("the run failed; see the errors above", file=sys.stderr)
+        return 1
+    print(f"\nwarehouse {SETTINGS.warehouse_path} (DuckDB), schema marts:")
+    for table, rows in warehouse_summary(SETTINGS.warehouse_path):
+        print(f"  marts.{table:<20} {rows:>12,} rows")
+    unlocked, locked = bill_summary(SETTINGS.warehouse_path)
+    print(f"  bills: {unlocked:,} in policy with data, {locked:,} locked (outside policy or not yet unlocked)")
+    print("\nquery it:  uv run python -c \"import duckdb; print(duckdb.connect('"
+          f"{SETTINGS.warehouse_path}', read_only=True).sql('select * from marts.fct_bills limit 5'))\"")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
