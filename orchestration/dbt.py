@@ -6,7 +6,6 @@ concurrency pool (limit 1 in dagster_home/dagster.yaml), so two runs never open 
 file for writing at once.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
@@ -46,10 +45,9 @@ TRANSLATOR = UtilityDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
-    required_resource_keys={"utility_data"},
 )
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    utility: UtilityDataResource = context.resources.utility_data
+def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, utility_data: UtilityDataResource):
+    utility = utility_data
     settings = utility.settings()
     ensure_lake_layout(utility.lake())
     # dbt's profile and sources read these (absolute paths, see dbt_project/profiles.yml).

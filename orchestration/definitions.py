@@ -5,6 +5,9 @@ Loaded by workspace.yaml (`dagster dev`) and by `python -m orchestration.run`.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
 from dagster_dbt import DbtCliResource
 
@@ -37,7 +40,12 @@ defs = Definitions(
     schedules=[daily_sync],
     resources={
         "utility_data": UtilityDataResource(),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.project_dir)),
+        "dbt": DbtCliResource(
+            project_dir=DBT_PROJECT,
+            profiles_dir=str(DBT_PROJECT.project_dir),
+            # the dbt of this environment, whatever PATH says
+            dbt_executable=os.path.join(os.path.dirname(sys.executable), "dbt"),
+        ),
         **{vendor_resource_key(v): VendorResource(vendor=v) for v in VENDOR_NAMES},
     },
 )

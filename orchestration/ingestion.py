@@ -5,7 +5,6 @@ Thin wrappers: every asset opens the vendor connection, calls the vendor's sync 
 an asset check on quarantined records.
 """
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,

@@ -35,9 +35,10 @@ class BayouConnection:
 
 
 def _start_embedded_sandbox():
-    from .sandbox import start_sandbox_from_env
+    from .sandbox import start_bayou_sandbox
 
-    return start_sandbox_from_env(api_key=SANDBOX_API_KEY)
+    server, _ = start_bayou_sandbox(api_key=SANDBOX_API_KEY)
+    return server
 
 
 def connect(env: Mapping[str, str] | None = None) -> BayouConnection:

@@ -135,7 +135,14 @@ class Bill(VendorRecord):
 
     @property
     def is_locked(self) -> bool:
-        return self.status != "unlocked"
+        """Locked at Bayou. Locked bill objects may omit `status` (the seed's example does):
+        then a bill without any amount or usage is locked."""
+        if self.status is not None:
+            return self.status == "locked"
+        return all(
+            getattr(self, name) is None
+            for name in ("total_amount", "electricity_amount", "gas_amount", "electricity_consumption", "gas_consumption")
+        )
 
 
 # The fields Bayou returns for a locked bill (seeds/bayou-unlocked-data.txt): all that may land

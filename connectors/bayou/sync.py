@@ -250,7 +250,7 @@ def _sync_customer_bills(ctx: SyncContext, customer_id: str, quarantine: Quarant
         decision = policy.bill_decision(VENDOR, bill.customer_id or customer_id, bill.id, bill.billed_on)
         counters["bills_seen"] += 1
         if decision.in_policy:
-            if bill.status == "locked":
+            if bill.is_locked:
                 client.unlock_bill(bill.id)
                 counters["unlock_calls"] += 1
                 raw = client.get_bill_raw(bill.id)
@@ -259,13 +259,13 @@ def _sync_customer_bills(ctx: SyncContext, customer_id: str, quarantine: Quarant
                 except ValidationError as exc:
                     quarantine.add("bills", raw, describe_validation_error(exc), extracted_at)
                     continue
-                if bill.status == "locked":
+                if bill.is_locked:
                     counters["unlock_pending"] += 1
             counters["bills_in_policy"] += 1
             row, meter_rows = bill_rows(bill, masked=False, load_id=ctx.load_id, extracted_at=extracted_at)
         else:
             counters["bills_masked"] += 1
-            if bill.status == "unlocked":
+            if not bill.is_locked:
                 counters["bills_masked_although_vendor_unlocked"] += 1
             row, meter_rows = bill_rows(bill, masked=True, load_id=ctx.load_id, extracted_at=extracted_at)
         bills.append(row)

@@ -1,0 +1,837 @@
+"""The Bayou Energy API v2, simulated over real HTTP (Starlette app).
+
+    create_app(dataset: BayouDataset, api_key: str = "sandbox-key") -> Starlette
+    start_bayou_sandbox(api_key: str = "sandbox-key", *, dataset: BayouDataset | None = None,
+                        port: int = 0, host: str = "127.0.0.1",
+                        seed=..., customers=..., months=..., as_of=...) -> tuple[SandboxServer, str]
+
+`start_bayou_sandbox` starts a `SandboxServer` (already accepting connections) and returns it
+with the API base URL (`http://127.0.0.1:<port>/api/v2`); generator arguments not given come
+from `sandbox_settings_from_env()`. Stop it with `server.stop()` or `with server: ...`.
+
+API (base `/api/v2`, HTTP Basic with the API key as username and an empty password): see the
+route table at the bottom. Every `{id}` accepts the numeric id or `external_id:<value>`. Errors
+always have Bayou's body `{error_type, error_code, error_message, docs_url}`.
+
+Ops hooks (no auth): `GET /_sandbox/calls`, `POST /_sandbox/reset-calls`, `POST|GET|DELETE
+/_sandbox/faults`, `GET /_sandbox/state`, `GET /_sandbox/files/<bill id>.pdf`. In Python,
+`app.state.sandbox` is the `SandboxState` (dataset, calls, unlocked_bill_ids, inject_faults()).
+
+Fault scripts: `{"path": "/api/v2/customers", "method": "GET" (optional), "responses": [...]}`;
+each response is `{"status": 429, "retry_after": 1}`, `{"status": 500}`, optionally with
+`"body"` (any JSON, replaces the error body), `"headers"` and `"delay"` (seconds to wait
+first). A response without `status` only delays, then the request is served normally. The
+next requests whose path starts with `path` (under /api/v2) consume the responses in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import itertools
+import logging
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ...core.sandbox_server import SandboxServer
+from .generator import (
+    BayouDataset,
+    BillRecord,
+    CustomerRecord,
+    UTILITIES,
+    generate_dataset,
+    iso_z,
+    sandbox_settings_from_env,
+)
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v2"
+DOCS_URL = "https://docs.bayou.energy/v2.0/reference/errors"
+# Bodies above this many readings are streamed instead of built in one piece.
+STREAM_ABOVE_READINGS = 50_000
+
+ERROR_TYPES = {
+    400: "invalid_input",
+    401: "auth_error",
+    403: "request_blocked",
+    404: "invalid_request",
+    405: "invalid_request",
+    409: "invalid_request",
+    415: "invalid_request",
+    429: "request_blocked",
+}
+ERROR_CODES = {
+    400: "invalid_input",
+    401: "invalid_api_key",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+ERROR_MESSAGES = {
+    401: "Invalid API key. Use HTTP Basic auth with your API key as the username and an empty password.",
+    403: "This request is not allowed.",
+    404: "The requested resource does not exist.",
+    405: "Method not allowed.",
+    429: "Too many requests. Retry later.",
+    500: "Something went wrong on Bayou's end.",
+    502: "Bad gateway.",
+    503: "Bayou is temporarily unavailable.",
+    504: "Gateway timeout.",
+}
+CUSTOMER_WRITABLE = (
+    "external_id", "email", "first_name", "last_name", "address_line_1", "address_line_2",
+    "city", "state", "zipcode", "tags",
+)
+UNLOCK_FILTERS = ("meter_id", "period_from", "period_to", "meter_type")
+UPLOADED_BILL_IDS_FROM = 1_000_000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str | None = None, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or ERROR_CODES.get(status, "api_error" if status >= 500 else "error")
+        self.message = message or ERROR_MESSAGES.get(status, "Request failed.")
+        self.headers = headers or {}
+
+
+def error_body(status: int, code: str | None = None, message: str | None = None) -> dict[str, str]:
+    return {
+        "error_type": ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request"),
+        "error_code": code or ERROR_CODES.get(status, "api_error" if status >= 500 else "error"),
+        "error_message": message or ERROR_MESSAGES.get(status, "Request failed."),
+        "docs_url": DOCS_URL,
+    }
+
+
+def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(content), status_code=status, headers=headers, media_type="application/json")
+
+
+def error_response(error: ApiError) -> Response:
+    return json_response(error_body(error.status, error.code, error.message), error.status, error.headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Server-side state
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FaultScript:
+    prefix: str
+    method: str | None
+    responses: deque[dict]
+
+
+@dataclass
+class SandboxState:
+    """What the sandbox server remembers: calls, unlocks, edits, uploads and scripted faults.
+
+    The dataset itself is never mutated, so one dataset can back several servers.
+    """
+
+    dataset: BayouDataset
+    api_key: str
+    calls: list[dict] = field(default_factory=list)
+    unlocked_bill_ids: set[int] = field(default_factory=set)
+    unlock_requests: list[dict] = field(default_factory=list)
+    customers: dict[int, dict] = field(default_factory=dict)
+    extra_customers: dict[int, CustomerRecord] = field(default_factory=dict)
+    uploaded_bills: dict[int, BillRecord] = field(default_factory=dict)
+    bill_external_ids: dict[int, str | None] = field(default_factory=dict)
+    faults: list[FaultScript] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _sequence: itertools.count = field(default_factory=itertools.count, repr=False)
+
+    def __post_init__(self) -> None:
+        # Shallow copies: PATCH only ever replaces top-level keys.
+        self.customers = {c.id: dict(c.payload) for c in self.dataset.customers}
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def record(self, call: dict) -> None:
+        with self._lock:
+            call["seq"] = next(self._sequence)
+            self.calls.append(call)
+
+    def calls_snapshot(self) -> list[dict]:
+        with self._lock:
+            return [dict(call) for call in self.calls]
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # -- faults -------------------------------------------------------------------------------
+
+    def inject_faults(self, path: str, responses: Iterable[dict], method: str | None = None) -> None:
+        """Script the next responses for requests whose path starts with `path`."""
+        prefix = path if path.startswith(API_PREFIX) else API_PREFIX + "/" + path.lstrip("/")
+        scripted = deque(_validate_fault(dict(r)) for r in responses)
+        with self._lock:
+            self.faults.append(FaultScript(prefix.rstrip("/") or "/", method.upper() if method else None, scripted))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def take_fault(self, method: str, path: str) -> dict | None:
+        with self._lock:
+            for script in self.faults:
+                if script.responses and _path_matches(path, script.prefix) and script.method in (None, method):
+                    response = script.responses.popleft()
+                    self.faults = [s for s in self.faults if s.responses]
+                    return response
+        return None
+
+    def faults_snapshot(self) -> list[dict]:
+        with self._lock:
+            return [{"path": s.prefix, "method": s.method, "responses": list(s.responses)} for s in self.faults]
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def customer_record(self, raw_id: str) -> CustomerRecord:
+        customer_id = None
+        if raw_id.startswith("external_id:"):
+            wanted = raw_id[len("external_id:"):]
+            for cid, payload in self.customers.items():
+                if payload.get("external_id") == wanted:
+                    customer_id = cid
+                    break
+        elif raw_id.isdigit():
+            customer_id = int(raw_id)
+        record = None
+        if customer_id is not None:
+            record = self.dataset.customer(customer_id) or self.extra_customers.get(customer_id)
+        if record is None:
+            raise ApiError(404, f"Customer {raw_id} not found.")
+        return record
+
+    def bill_record(self, raw_id: str) -> BillRecord:
+        bill = None
+        if raw_id.startswith("external_id:"):
+            wanted = raw_id[len("external_id:"):]
+            matches = [bid for bid, ext in self.bill_external_ids.items() if ext == wanted]
+            if matches:
+                bill = self._bill_by_id(matches[0])
+        elif raw_id.isdigit():
+            bill = self._bill_by_id(int(raw_id))
+        if bill is None:
+            raise ApiError(404, f"Bill {raw_id} not found.")
+        return bill
+
+    def _bill_by_id(self, bill_id: int) -> BillRecord | None:
+        return self.dataset.bill(bill_id) or self.uploaded_bills.get(bill_id)
+
+    def bills_of(self, customer: CustomerRecord) -> list[BillRecord]:
+        uploaded = [b for b in self.uploaded_bills.values() if b.customer_id == customer.id]
+        return customer.bills + uploaded
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def bill_status(self, bill: BillRecord) -> str:
+        if bill.default_status == "locked" and bill.id in self.unlocked_bill_ids:
+            return "unlocked"
+        return bill.default_status
+
+    def render_bill(self, bill: BillRecord) -> dict:
+        status = self.bill_status(bill)
+        view = bill.unlocked if status == "unlocked" else bill.unparsed if status == "unparsed" else bill.locked
+        external_id = self.bill_external_ids.get(bill.id, view["external_id"])
+        customer_external_id = self.customers[bill.customer_id]["external_id"]
+        if external_id != view["external_id"] or customer_external_id != view["customer_external_id"]:
+            view = {**view, "external_id": external_id, "customer_external_id": customer_external_id}
+        return view
+
+    def is_unlocked_now(self, bill: BillRecord) -> bool:
+        return self.bill_status(bill) == "unlocked"
+
+
+def _path_matches(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def _validate_fault(response: dict) -> dict:
+    status = response.get("status")
+    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+        raise ValueError(f"fault status must be an HTTP status code, got {status!r}")
+    delay = response.get("delay", 0)
+    if not isinstance(delay, (int, float)) or delay < 0:
+        raise ValueError(f"fault delay must be a non-negative number, got {delay!r}")
+    if status is None and not delay:
+        raise ValueError("a fault needs a status or a delay")
+    return response
+
+
+def _fault_response(fault: dict) -> Response:
+    status = fault["status"]
+    headers = {str(k): str(v) for k, v in (fault.get("headers") or {}).items()}
+    if fault.get("retry_after") is not None:
+        retry_after = fault["retry_after"]
+        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+    body = fault["body"] if "body" in fault else error_body(status)
+    return json_response(body, status, headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gate: faults, auth and call recording for everything under /api/v2
+# ---------------------------------------------------------------------------------------------
+
+
+class ApiGate:
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not _path_matches(path, API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        call: dict[str, Any] = {
+            "method": scope["method"],
+            "path": path,
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "status": None,
+            "fault": False,
+        }
+        scope.setdefault("state", {})["sandbox_call"] = call
+        started = False
+
+        async def send_and_watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                call["status"] = message["status"]
+            await send(message)
+
+        try:
+            fault = self.state.take_fault(scope["method"], path)
+            if fault is not None:
+                if fault.get("delay"):
+                    await asyncio.sleep(fault["delay"])
+                if fault.get("status") is not None:
+                    call["fault"] = True
+                    await _fault_response(fault)(scope, receive, send_and_watch)
+                    return
+            problem = self._auth_problem(scope)
+            if problem is not None:
+                await error_response(problem)(scope, receive, send_and_watch)
+                return
+            await self.app(scope, receive, send_and_watch)
+        except Exception:
+            log.exception("Bayou sandbox failed on %s %s", scope["method"], path)
+            if not started:
+                await error_response(ApiError(500))(scope, receive, send_and_watch)
+            else:
+                call["status"] = call["status"] or 500
+        finally:
+            self.state.record(call)
+
+    def _auth_problem(self, scope: Scope) -> ApiError | None:
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        challenge = {"WWW-Authenticate": 'Basic realm="Bayou"'}
+        if header is None:
+            return ApiError(401, "Missing API key. Use HTTP Basic auth with your API key as the username.",
+                            "missing_api_key", challenge)
+        scheme, _, encoded = header.decode("latin-1").partition(" ")
+        username = None
+        if scheme.lower() == "basic":
+            try:
+                username = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                username = None
+        if username is None or not hmac.compare_digest(username.encode(), self.state.api_key.encode()):
+            return ApiError(401, code="invalid_api_key", headers=challenge)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Request parsing helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _state(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+def _call(request: Request) -> dict:
+    return request.scope.get("state", {}).get("sandbox_call", {})
+
+
+async def _json_object(request: Request, *, allow_empty: bool = False) -> dict:
+    raw = await request.body()
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise ApiError(400, "A JSON object body is required.", "invalid_body")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "The body is not valid JSON.", "invalid_body") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.", "invalid_body")
+    return body
+
+
+def _parse_date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value[:10]) if len(value) > 10 and value[10] in "T " else date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an ISO 8601 date, got {value!r}.", "invalid_parameter") from None
+
+
+def _parse_moment(name: str, value: str) -> datetime:
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace(" ", "T", 1) if len(value) > 10 and value[10] == " " else value)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an ISO 8601 date or datetime, got {value!r}.", "invalid_parameter") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _optional(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value if value not in (None, "") else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoints
+# ---------------------------------------------------------------------------------------------
+
+
+async def list_customers(request: Request) -> Response:
+    state = _state(request)
+    return json_response(list(state.customers.values()))
+
+
+async def create_customer(request: Request) -> Response:
+    state = _state(request)
+    body = await _json_object(request)
+    unknown = sorted(set(body) - set(CUSTOMER_WRITABLE) - {"utility"})
+    if unknown:
+        raise ApiError(400, f"Unknown fields: {', '.join(unknown)}.", "invalid_parameter")
+    utility = body.get("utility")
+    if not utility:
+        raise ApiError(400, "utility is required.", "missing_parameter")
+    if utility not in UTILITIES:
+        raise ApiError(400, f"Unsupported utility {utility!r}. See GET /utilities.", "invalid_parameter")
+    _check_customer_fields(state, body, None)
+    customer_id = max(state.customers, default=1000) + 1
+    token = binascii.hexlify(f"{state.dataset.seed}:{customer_id}".encode()).decode()[:32].ljust(32, "0")
+    payload = {
+        "id": customer_id,
+        "external_id": body.get("external_id"),
+        "email": body.get("email"),
+        "first_name": body.get("first_name"),
+        "last_name": body.get("last_name"),
+        "address_line_1": body.get("address_line_1"),
+        "address_line_2": body.get("address_line_2"),
+        "city": body.get("city"),
+        "state": body.get("state"),
+        "zipcode": body.get("zipcode"),
+        "utility": utility,
+        "onboarding_link": f"https://sandbox.bayou.energy/onboard/{token}",
+        "onboarding_token": token,
+        "tags": body.get("tags") or [],
+        "has_accepted_terms_on": None,
+        "has_filled_credentials": False,
+        "has_filled_credentials_on": None,
+        "bills_are_ready": False,
+        "utility_has_intervals": UTILITIES[utility].supports_intervals,
+        "account_has_intervals": False,
+        "intervals_are_ready": False,
+        "first_interval_discovered": None,
+        "last_interval_discovered": None,
+        "account_numbers": [],
+    }
+    state.customers[customer_id] = payload
+    state.extra_customers[customer_id] = CustomerRecord(customer_id, -1, payload, [], [], None)
+    return json_response(payload, 201)
+
+
+def _check_customer_fields(state: SandboxState, body: dict, customer_id: int | None) -> None:
+    for name in CUSTOMER_WRITABLE:
+        if name not in body:
+            continue
+        value = body[name]
+        if name == "tags":
+            if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                raise ApiError(400, "tags must be an array of strings.", "invalid_parameter")
+        elif value is not None and not isinstance(value, str):
+            raise ApiError(400, f"{name} must be a string or null.", "invalid_parameter")
+    external_id = body.get("external_id")
+    if external_id is not None:
+        for cid, payload in state.customers.items():
+            if cid != customer_id and payload.get("external_id") == external_id:
+                raise ApiError(409, f"external_id {external_id!r} is already used by another customer.",
+                               "external_id_already_exists")
+
+
+async def get_customer(request: Request) -> Response:
+    state = _state(request)
+    customer = state.customer_record(request.path_params["id"])
+    return json_response(state.customers[customer.id])
+
+
+async def update_customer(request: Request) -> Response:
+    state = _state(request)
+    customer = state.customer_record(request.path_params["id"])
+    body = await _json_object(request)
+    unknown = sorted(set(body) - set(CUSTOMER_WRITABLE))
+    if unknown:
+        raise ApiError(400, f"These fields cannot be updated: {', '.join(unknown)}.", "invalid_parameter")
+    _check_customer_fields(state, body, customer.id)
+    state.customers[customer.id] = {**state.customers[customer.id], **body}
+    return json_response(state.customers[customer.id])
+
+
+async def list_bills(request: Request) -> Response:
+    state = _state(request)
+    customer = state.customer_record(request.path_params["id"])
+    account_number = _optional(request, "account_number")
+    meter_id = _optional(request, "meter_id")
+    start = _optional(request, "start")
+    end = _optional(request, "end")
+    start_day = _parse_date("start", start) if start else None
+    end_day = _parse_date("end", end) if end else None
+    limit = _optional(request, "limit")
+    if limit is not None:
+        if not limit.isdigit() or int(limit) < 1:
+            raise ApiError(400, f"limit must be a positive integer, got {limit!r}.", "invalid_parameter")
+    bills = []
+    for bill in state.bills_of(customer):
+        if account_number is not None and bill.account_number != account_number:
+            continue
+        if meter_id is not None and meter_id not in bill.meter_ids:
+            continue
+        if start_day is not None and (bill.billed_on is None or bill.billed_on < start_day):
+            continue
+        if end_day is not None and (bill.billed_on is None or bill.billed_on > end_day):
+            continue
+        bills.append(bill)
+    # Newest first; uploads not parsed yet have no statement date and count as newest.
+    bills.sort(key=lambda b: (b.billed_on is None, b.billed_on or date.min, b.id), reverse=True)
+    if limit is not None:
+        bills = bills[: int(limit)]
+    return json_response([state.render_bill(b) for b in bills])
+
+
+async def get_intervals(request: Request) -> Response:
+    state = _state(request)
+    customer = state.customer_record(request.path_params["id"])
+    start = _optional(request, "start")
+    end = _optional(request, "end")
+    start_at = _parse_moment("start", start) if start else None
+    end_at = _parse_moment("end", end) if end else None
+    if start_at and end_at and end_at < start_at:
+        raise ApiError(400, "end must not be before start.", "invalid_parameter")
+    meter_id = _optional(request, "meter_id")
+    if meter_id is not None and meter_id not in {m.id for m in customer.meters}:
+        raise ApiError(404, f"Meter {meter_id} not found for customer {customer.id}.")
+    selection = state.dataset.intervals(customer, start_at, end_at, meter_id)
+    if selection.reading_count <= STREAM_ABOVE_READINGS:
+        return Response(selection.to_bytes(), media_type="application/json")
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in selection.iter_json(chunk_readings=20 * 96):
+            yield chunk
+            # Let other connections in between chunks: one large history must not stall them.
+            await asyncio.sleep(0)
+
+    return StreamingResponse(body(), media_type="application/json")
+
+
+async def get_bill(request: Request) -> Response:
+    state = _state(request)
+    return json_response(state.render_bill(state.bill_record(request.path_params["id"])))
+
+
+async def update_bill(request: Request) -> Response:
+    state = _state(request)
+    bill = state.bill_record(request.path_params["id"])
+    body = await _json_object(request)
+    unknown = sorted(set(body) - {"external_id"})
+    if unknown:
+        raise ApiError(400, f"Only external_id can be updated on a bill, not: {', '.join(unknown)}.",
+                       "invalid_parameter")
+    if "external_id" in body:
+        external_id = body["external_id"]
+        if external_id is not None and not isinstance(external_id, str):
+            raise ApiError(400, "external_id must be a string or null.", "invalid_parameter")
+        if external_id is not None and any(
+            ext == external_id and bid != bill.id for bid, ext in state.bill_external_ids.items()
+        ):
+            raise ApiError(409, f"external_id {external_id!r} is already used by another bill.",
+                           "external_id_already_exists")
+        state.bill_external_ids[bill.id] = external_id
+    return json_response(state.render_bill(bill))
+
+
+async def unlock_bill(request: Request) -> Response:
+    state = _state(request)
+    bill = state.bill_record(request.path_params["id"])
+    body = await _json_object(request, allow_empty=True)
+    unknown = sorted(set(body) - set(UNLOCK_FILTERS))
+    if unknown:
+        raise ApiError(400, f"Unknown unlock filters: {', '.join(unknown)}.", "invalid_parameter")
+    if body.get("meter_type") not in (None, "electric", "gas"):
+        raise ApiError(400, "meter_type must be 'electric' or 'gas'.", "invalid_parameter")
+    for name in ("period_from", "period_to"):
+        if body.get(name) is not None:
+            if not isinstance(body[name], str):
+                raise ApiError(400, f"{name} must be an ISO 8601 date.", "invalid_parameter")
+            _parse_date(name, body[name])
+    if body.get("meter_id") is not None and str(body["meter_id"]) not in bill.meter_ids:
+        raise ApiError(400, f"Meter {body['meter_id']} is not on bill {bill.id}.", "invalid_parameter")
+    filters = {k: v for k, v in body.items() if v is not None} or None
+    state.unlocked_bill_ids.add(bill.id)
+    state.unlock_requests.append({"bill_id": bill.id, "filters": filters})
+    call = _call(request)
+    call["bill_id"] = bill.id
+    if filters:
+        call["unlock_filters"] = filters
+    return json_response({"status": "ok", "details": "Bill was unlocked"})
+
+
+async def upload_bill(request: Request) -> Response:
+    state = _state(request)
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise ApiError(415, "Upload the bill as multipart/form-data with customer_id and file.")
+    fields, files = _parse_multipart(content_type, await request.body())
+    if "customer_id" not in fields:
+        raise ApiError(400, "customer_id is required.", "missing_parameter")
+    if "file" not in files:
+        raise ApiError(400, "file is required.", "missing_parameter")
+    if not files["file"].startswith(b"%PDF"):
+        raise ApiError(400, "file must be a PDF.", "invalid_parameter")
+    customer = state.customer_record(fields["customer_id"].strip())
+    bill_id = max(state.uploaded_bills, default=UPLOADED_BILL_IDS_FROM - 1) + 1
+    payload = state.customers[customer.id]
+    unparsed = {
+        "status": "unparsed",
+        "external_id": None,
+        "id": bill_id,
+        "customer_id": customer.id,
+        "customer_external_id": payload["external_id"],
+        "billed_on": None,
+        "utility": payload["utility"],
+        "account_number": None,
+        "billing_period_from": None,
+        "billing_period_to": None,
+        "meters": [],
+    }
+    bill = BillRecord(bill_id, customer.id, "", (), None, None, None, "unparsed", unparsed, unparsed, unparsed)
+    state.uploaded_bills[bill_id] = bill
+    _call(request)["bill_id"] = bill_id
+    return json_response(state.render_bill(bill), 201)
+
+
+def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise ApiError(400, "Malformed multipart body.", "invalid_body")
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[name] = data
+        else:
+            fields[name] = data.decode("utf-8", "replace")
+    return fields, files
+
+
+async def list_utilities(request: Request) -> Response:
+    return json_response([u.public() for u in _state(request).dataset.utilities])
+
+
+# -- ops hooks -----------------------------------------------------------------------------------
+
+
+async def sandbox_calls(request: Request) -> Response:
+    return json_response(_state(request).calls_snapshot())
+
+
+async def sandbox_reset_calls(request: Request) -> Response:
+    _state(request).reset_calls()
+    return json_response({"status": "ok"})
+
+
+async def sandbox_add_faults(request: Request) -> Response:
+    state = _state(request)
+    body = await _json_object(request)
+    path, responses = body.get("path"), body.get("responses")
+    if not isinstance(path, str) or not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
+        raise ApiError(400, "Expected {\"path\": str, \"responses\": [{\"status\": int, ...}]}.", "invalid_body")
+    try:
+        state.inject_faults(path, responses, body.get("method"))
+    except ValueError as exc:
+        raise ApiError(400, str(exc), "invalid_body") from None
+    return json_response({"status": "ok", "faults": state.faults_snapshot()}, 201)
+
+
+async def sandbox_list_faults(request: Request) -> Response:
+    return json_response(_state(request).faults_snapshot())
+
+
+async def sandbox_clear_faults(request: Request) -> Response:
+    _state(request).clear_faults()
+    return json_response({"status": "ok"})
+
+
+async def sandbox_summary(request: Request) -> Response:
+    state = _state(request)
+    return json_response({
+        **state.dataset.summary(),
+        "api_unlocked_bill_ids": sorted(state.unlocked_bill_ids),
+        "default_unlocked_bill_ids": sorted(state.dataset.default_unlocked_bill_ids),
+        "calls": len(state.calls),
+    })
+
+
+async def sandbox_file(request: Request) -> Response:
+    state = _state(request)
+    name = request.path_params["name"]
+    stem = name.removesuffix(".pdf")
+    if not name.endswith(".pdf") or not stem.isdigit() or state._bill_by_id(int(stem)) is None:
+        raise ApiError(404, f"No file {name}.")
+    return Response(_tiny_pdf(f"Bayou sandbox bill {stem}"), media_type="application/pdf")
+
+
+def _tiny_pdf(text: str) -> bytes:
+    stream = f"BT /F1 12 Tf 20 50 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 100]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length " + str(len(stream)).encode() + b">>stream\n" + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# App factory
+# ---------------------------------------------------------------------------------------------
+
+
+def _route(path: str, handlers: dict[str, Any]) -> Route:
+    """One route per path, so a wrong method gets a 405 that lists every allowed method."""
+
+    async def endpoint(request: Request) -> Response:
+        handler = handlers["GET" if request.method == "HEAD" else request.method]
+        try:
+            return await handler(request)
+        except ApiError as error:
+            return error_response(error)
+
+    endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
+    return Route(path, endpoint, methods=list(handlers))
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status == 404:
+        error = ApiError(404, f"No route for {request.method} {request.url.path}.")
+    elif status == 405:
+        error = ApiError(405, f"{request.method} is not allowed on {request.url.path}.", headers=dict(exc.headers or {}))
+    else:
+        error = ApiError(status, exc.detail if isinstance(exc.detail, str) else None, headers=dict(exc.headers or {}))
+    return error_response(error)
+
+
+def create_app(dataset: BayouDataset, api_key: str = "sandbox-key") -> Starlette:
+    if not api_key:
+        raise ValueError("the sandbox needs a non-empty API key")
+    p = API_PREFIX
+    routes = [
+        _route(f"{p}/customers", {"GET": list_customers, "POST": create_customer}),
+        _route(f"{p}/customers/{{id}}", {"GET": get_customer, "PATCH": update_customer}),
+        _route(f"{p}/customers/{{id}}/bills", {"GET": list_bills}),
+        _route(f"{p}/customers/{{id}}/intervals", {"GET": get_intervals}),
+        _route(f"{p}/bills", {"POST": upload_bill}),
+        _route(f"{p}/bills/{{id}}", {"GET": get_bill, "PATCH": update_bill}),
+        _route(f"{p}/bills/{{id}}/unlock", {"POST": unlock_bill}),
+        _route(f"{p}/utilities", {"GET": list_utilities}),
+        _route("/_sandbox/calls", {"GET": sandbox_calls}),
+        _route("/_sandbox/reset-calls", {"POST": sandbox_reset_calls}),
+        _route("/_sandbox/faults", {"GET": sandbox_list_faults, "POST": sandbox_add_faults,
+                                    "DELETE": sandbox_clear_faults}),
+        _route("/_sandbox/state", {"GET": sandbox_summary}),
+        _route("/_sandbox/files/{name}", {"GET": sandbox_file}),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
+    state = SandboxState(dataset, api_key)
+    app.state.sandbox = state
+    app.add_middleware(ApiGate, state=state)
+    return app
+
+
+def start_bayou_sandbox(
+    api_key: str = "sandbox-key",
+    *,
+    dataset: BayouDataset | None = None,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    **generator_kwargs: Any,
+) -> tuple[SandboxServer, str]:
+    """Start a sandbox server; returns it (running) and its API base URL."""
+    if dataset is None:
+        settings = sandbox_settings_from_env().generator_kwargs()
+        settings.update(generator_kwargs)
+        dataset = generate_dataset(**settings)
+    elif generator_kwargs:
+        raise TypeError("pass either a dataset or generator arguments, not both")
+    server = SandboxServer(create_app(dataset, api_key), host=host, port=port, name="bayou-sandbox")
+    server.start()
+    return server, server.url + API_PREFIX
+
+
+__all__ = [
+    "API_PREFIX", "ApiError", "SandboxState", "create_app", "error_body", "iso_z", "start_bayou_sandbox",
+]

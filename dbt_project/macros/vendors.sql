@@ -1,0 +1,81 @@
+{#-
+    Multi-vendor plumbing. The only list of vendors is the `utility_vendors` var in
+    dbt_project.yml: {vendor: [conformed entities it provides]}.
+-#}
+
+{#- Vendors (sorted) that provide a conformed entity. -#}
+{% macro vendors_for_entity(entity) -%}
+    {%- set configured = var('utility_vendors', {}) -%}
+    {%- set vendors = [] -%}
+    {%- for vendor in configured | sort -%}
+        {%- if entity in configured[vendor] -%}
+            {%- do vendors.append(vendor) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(vendors) }}
+{%- endmacro %}
+
+{#- All configured vendor names (sorted). -#}
+{% macro configured_vendors() -%}
+    {{ return(var('utility_vendors', {}) | sort) }}
+{%- endmacro %}
+
+{#-
+    The columns every vendor's conformed staging model `stg_<vendor>__<entity>` must output,
+    in this order. Intermediate and mart models only read these columns.
+-#}
+{% macro conformed_columns(entity) -%}
+    {%- set columns = {
+        'customers': [
+            'vendor', 'vendor_customer_id', 'external_id', 'utility', 'city', 'state', 'zipcode',
+            'has_filled_credentials', 'credentials_filled_at', 'terms_accepted_at',
+            'bills_are_ready', 'intervals_are_ready', 'load_id', 'extracted_at'],
+        'accounts': [
+            'vendor', 'vendor_account_id', 'vendor_customer_id', 'utility', 'account_number',
+            'status', 'account_source'],
+        'meters': [
+            'vendor', 'vendor_meter_id', 'vendor_customer_id', 'vendor_account_id', 'meter_number',
+            'commodity', 'meter_type', 'tariff', 'address', 'meter_source'],
+        'bills': [
+            'vendor', 'vendor_bill_id', 'external_id', 'vendor_customer_id', 'customer_external_id',
+            'vendor_account_id', 'account_number', 'utility', 'statement_date', 'period_start',
+            'period_end', 'status', 'is_vendor_unlocked', 'is_masked', 'currency', 'total_amount',
+            'outstanding_balance', 'electricity_amount', 'delivery_charge', 'supply_charge',
+            'community_solar_bill_credit', 'gas_amount', 'electricity_usage_kwh', 'gas_usage',
+            'gas_usage_unit', 'has_pdf', 'load_id', 'extracted_at'],
+        'bill_meters': [
+            'vendor', 'vendor_bill_id', 'vendor_meter_id', 'vendor_customer_id', 'vendor_account_id',
+            'commodity', 'meter_type', 'status', 'period_start', 'period_end', 'usage',
+            'usage_unit', 'amount', 'tariff', 'is_masked', 'load_id', 'extracted_at'],
+        'intervals': [
+            'vendor', 'vendor_customer_id', 'vendor_meter_id', 'commodity', 'interval_start',
+            'interval_end', 'usage', 'unit', 'generation_kwh', 'net_usage_kwh', 'demand_kw',
+            'has_conflict', 'conflicting_fields', 'load_id', 'extracted_at'],
+        'quarantine': [
+            'vendor', 'entity', 'record_id', 'raw_record', 'reason', 'load_id', 'extracted_at'],
+    } -%}
+    {%- if entity not in columns -%}
+        {{ exceptions.raise_compiler_error("conformed_columns: unknown entity '" ~ entity ~ "'") }}
+    {%- endif -%}
+    {{ return(columns[entity]) }}
+{%- endmacro %}
+
+{#-
+    UNION ALL of `stg_<vendor>__<entity>` over every vendor that provides `entity`,
+    selecting the conformed columns explicitly (unions are positional in SQL).
+-#}
+{% macro union_vendor_entity(entity, columns=none) -%}
+    {%- set columns = columns or conformed_columns(entity) -%}
+    {%- set vendors = vendors_for_entity(entity) -%}
+    {%- if vendors | length == 0 -%}
+        {{ exceptions.raise_compiler_error("union_vendor_entity: no vendor in var 'utility_vendors' provides '" ~ entity ~ "'") }}
+    {%- endif -%}
+    {%- for vendor in vendors %}
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref('stg_' ~ vendor ~ '__' ~ entity) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
