@@ -76,8 +76,9 @@ class Lake:
         )
 
     def glob(self, namespace: str, entity: str) -> str:
-        """The DuckDB glob for a dataset (includes the zero-row schema file)."""
-        return str(self.dataset_dir(namespace, entity) / "**" / "*.parquet")
+        """The DuckDB glob for a dataset: the zero-row schema file included, `.tmp-` files not
+        (DuckDB's `*` matches names that start with a dot)."""
+        return str(self.dataset_dir(namespace, entity) / "**" / "[!.]*.parquet")
 
     def ensure_dataset(self, namespace: str, entity: Entity) -> None:
         """Write the zero-row schema file so readers can query a dataset with no loads yet."""

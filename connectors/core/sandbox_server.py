@@ -27,9 +27,12 @@ _SHUTDOWN_TIMEOUT_S = 5.0
 
 
 class SandboxServer:
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "sandbox") -> None:
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "sandbox", lifespan: str = "auto"
+    ) -> None:
         self.app = app
         self.name = name
+        self.lifespan = lifespan
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -78,7 +81,7 @@ class SandboxServer:
             access_log=False,
             # None keeps uvicorn from replacing the host process's logging configuration.
             log_config=None,
-            lifespan="off",
+            lifespan=self.lifespan,
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)

@@ -498,9 +498,12 @@ def test_fault_injection_429_with_retry_after_then_5xx_then_success(fresh):
     state.inject_faults("/api/v2/bills", [{"status": 503}], method="POST")
     assert api.get("/bills/10001").status_code == 200
     assert api.post("/bills/10001/unlock").status_code == 503
+    state.inject_faults("customers/1001/intervals", [{"status": 200, "raw": '{"meters": [{"id"'}])
+    assert api.get("/customers/1001/intervals").text == '{"meters": [{"id"'
     state.inject_faults("/api/v2/customers", [{"status": 502}])
     assert httpx.delete(server.url + "/_sandbox/faults").status_code == 200
-    assert api.get("/customers").status_code == 200
+    assert api.get("/customers/").status_code == 200
+    assert httpx.post(server.url + "/_sandbox/faults", json={"path": "/x", "responses": [{}]}).status_code == 400
 
 
 # -- server and settings -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ with the API base URL (`http://127.0.0.1:<port>/api/v2`); generator arguments no
 from `sandbox_settings_from_env()`. Stop it with `server.stop()` or `with server: ...`.
 
 API (base `/api/v2`, HTTP Basic with the API key as username and an empty password): see the
-route table at the bottom. Every `{id}` accepts the numeric id or `external_id:<value>`. Errors
+route table in `create_app`. Every `{id}` accepts the numeric id or `external_id:<value>`. Errors
 always have Bayou's body `{error_type, error_code, error_message, docs_url}`.
 
 Ops hooks (no auth): `GET /_sandbox/calls`, `POST /_sandbox/reset-calls`, `POST|GET|DELETE
@@ -19,9 +19,17 @@ Ops hooks (no auth): `GET /_sandbox/calls`, `POST /_sandbox/reset-calls`, `POST|
 
 Fault scripts: `{"path": "/api/v2/customers", "method": "GET" (optional), "responses": [...]}`;
 each response is `{"status": 429, "retry_after": 1}`, `{"status": 500}`, optionally with
-`"body"` (any JSON, replaces the error body), `"headers"` and `"delay"` (seconds to wait
-first). A response without `status` only delays, then the request is served normally. The
-next requests whose path starts with `path` (under /api/v2) consume the responses in order.
+`"body"` (any JSON, replaces the error body), `"raw"` (text sent as is, e.g. truncated JSON),
+`"headers"` and `"delay"` (seconds to wait first). A response without `status` only delays,
+then the request is served normally. The next requests whose path starts with `path` (under
+/api/v2; a path without the prefix gets it) consume the responses in order, then normal
+behaviour resumes. Faulted calls are recorded with `"fault": true`.
+
+Choices where Bayou publishes nothing: the password of the Basic auth is ignored; 429 and 403
+use `error_type: request_blocked`; `/customers/` is served like `/customers`; a `meter_id`
+not on the customer is a 404; unlock filters are validated and recorded but always unlock the
+whole bill; unlocking an `unparsed` bill is accepted and recorded, the bill stays unparsed;
+`POST /bills` needs a file starting with `%PDF` and creates a bill with no statement date.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import hmac
 import itertools
 import logging
@@ -239,14 +248,14 @@ class SandboxState:
             wanted = raw_id[len("external_id:"):]
             matches = [bid for bid, ext in self.bill_external_ids.items() if ext == wanted]
             if matches:
-                bill = self._bill_by_id(matches[0])
+                bill = self.bill_by_id(matches[0])
         elif raw_id.isdigit():
-            bill = self._bill_by_id(int(raw_id))
+            bill = self.bill_by_id(int(raw_id))
         if bill is None:
             raise ApiError(404, f"Bill {raw_id} not found.")
         return bill
 
-    def _bill_by_id(self, bill_id: int) -> BillRecord | None:
+    def bill_by_id(self, bill_id: int) -> BillRecord | None:
         return self.dataset.bill(bill_id) or self.uploaded_bills.get(bill_id)
 
     def bills_of(self, customer: CustomerRecord) -> list[BillRecord]:
@@ -268,9 +277,6 @@ class SandboxState:
         if external_id != view["external_id"] or customer_external_id != view["customer_external_id"]:
             view = {**view, "external_id": external_id, "customer_external_id": customer_external_id}
         return view
-
-    def is_unlocked_now(self, bill: BillRecord) -> bool:
-        return self.bill_status(bill) == "unlocked"
 
 
 def _path_matches(path: str, prefix: str) -> bool:
@@ -295,6 +301,8 @@ def _fault_response(fault: dict) -> Response:
     if fault.get("retry_after") is not None:
         retry_after = fault["retry_after"]
         headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+    if "raw" in fault:
+        return Response(str(fault["raw"]).encode(), status_code=status, headers=headers, media_type="application/json")
     body = fault["body"] if "body" in fault else error_body(status)
     return json_response(body, status, headers)
 
@@ -314,6 +322,10 @@ class ApiGate:
         if scope["type"] != "http" or not _path_matches(path, API_PREFIX):
             await self.app(scope, receive, send)
             return
+        if len(path) > len(API_PREFIX) + 1 and path.endswith("/"):
+            # Serve `/customers/` as `/customers` rather than redirecting: clients rarely follow 307s.
+            path = path.rstrip("/")
+            scope = {**scope, "path": path}
         call: dict[str, Any] = {
             "method": scope["method"],
             "path": path,
@@ -408,6 +420,9 @@ def _parse_date(name: str, value: str) -> date:
 
 
 def _parse_moment(name: str, value: str) -> datetime:
+    if len(value) > 19 and value[19] == " ":
+        # An unencoded "+00:00" in a query string arrives as " 00:00".
+        value = value[:19] + "+" + value[20:]
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
@@ -446,7 +461,7 @@ async def create_customer(request: Request) -> Response:
         raise ApiError(400, f"Unsupported utility {utility!r}. See GET /utilities.", "invalid_parameter")
     _check_customer_fields(state, body, None)
     customer_id = max(state.customers, default=1000) + 1
-    token = binascii.hexlify(f"{state.dataset.seed}:{customer_id}".encode()).decode()[:32].ljust(32, "0")
+    token = hashlib.sha256(f"onboarding:{state.dataset.seed}:created:{customer_id}".encode()).hexdigest()[:32]
     payload = {
         "id": customer_id,
         "external_id": body.get("external_id"),
@@ -728,7 +743,7 @@ async def sandbox_file(request: Request) -> Response:
     state = _state(request)
     name = request.path_params["name"]
     stem = name.removesuffix(".pdf")
-    if not name.endswith(".pdf") or not stem.isdigit() or state._bill_by_id(int(stem)) is None:
+    if not name.endswith(".pdf") or not stem.isdigit() or state.bill_by_id(int(stem)) is None:
         raise ApiError(404, f"No file {name}.")
     return Response(_tiny_pdf(f"Bayou sandbox bill {stem}"), media_type="application/pdf")
 

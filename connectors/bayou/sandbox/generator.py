@@ -23,7 +23,8 @@ Time model (fixed assumptions, all UTC)
   previous `billing_period_to`; `billed_on` is the period end plus 0-3 days.
 * A bill's electric consumption (Wh, integer) equals the sum of that meter's readings whose
   start lies in [billing_period_from 00:00Z, billing_period_to + 1 day 00:00Z). Gas: therms,
-  the reading sum rounded to 3 decimals (ccf utilities divide by 1.037). When a reading field is
+  exactly the reading sum, as readings are whole thousandths of a therm (ccf utilities divide
+  by 1.037 and round to 3 decimals, so they do not reconcile exactly). When a reading field is
   an array (conflicting readings), its LAST element is the one that adds up.
 
 Unlock state (Bayou's dashboard settings, which have no API): company default history of 6
@@ -52,8 +53,8 @@ import os
 import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import accumulate
 
 import orjson
@@ -65,7 +66,8 @@ CONFLICT_RATE = 1 / 2000
 CCF_PER_THERM = 1 / 1.037
 SANDBOX_CLOCK = time(12, 0)
 INTERVAL_LAG = timedelta(hours=1)
-GAS_UNITS_PER_THERM = 10_000  # gas readings are whole ten-thousandths of a therm, so sums are exact
+# Gas readings are whole thousandths of a therm: sums are exact at the bill's 3 decimals, no ties.
+GAS_UNITS_PER_THERM = 1_000
 
 _CLOCK = [f"T{h:02d}:{m:02d}:00Z" for h in range(24) for m in range(0, 60, GRANULARITY_MINUTES)]
 _MIDNIGHT = "T00:00:00Z"
@@ -203,8 +205,12 @@ def _heating(doy: int) -> float:
     return max(0.0, math.cos(2 * math.pi * (doy - 20) / 365.25))
 
 
-def _hourly_to_slots(hourly: list[float], utc_offset_hours: int) -> list[float]:
-    """Local-hour shape -> 96 weights indexed by UTC slot, interpolated between hour centres."""
+@lru_cache(maxsize=256)
+def _slot_shape(hourly: tuple[float, ...], utc_offset_hours: int) -> list[float]:
+    """Local-hour shape -> 96 weights indexed by UTC slot, interpolated between hour centres.
+
+    Cached and shared: callers must not mutate the list.
+    """
     slots = []
     for utc_slot in range(SLOTS_PER_DAY):
         local_hour = ((utc_slot + 0.5) / 4 + utc_offset_hours) % 24
@@ -227,14 +233,31 @@ def _solar_shape(doy: int, utc_offset_hours: int) -> list[float]:
     return weights
 
 
-_BASE_SHAPE = [0.55, 0.5, 0.48, 0.47, 0.48, 0.55, 0.8, 1.1, 1.05, 0.85, 0.75, 0.72,
-               0.72, 0.7, 0.72, 0.8, 0.95, 1.25, 1.5, 1.55, 1.45, 1.25, 0.95, 0.7]
-_COOLING_SHAPE = [0.2, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6,
-                  0.8, 1.0, 1.2, 1.35, 1.45, 1.5, 1.4, 1.2, 0.9, 0.6, 0.4, 0.3]
-_GAS_SHAPE = [0.5, 0.45, 0.45, 0.5, 0.7, 1.2, 1.8, 1.7, 1.2, 0.9, 0.7, 0.6,
-              0.6, 0.6, 0.6, 0.7, 0.9, 1.3, 1.6, 1.5, 1.3, 1.1, 0.8, 0.6]
-_CARBON_SHAPE = [290, 280, 275, 270, 275, 300, 340, 360, 340, 300, 260, 230,
-                 220, 215, 225, 250, 300, 370, 410, 420, 400, 370, 330, 305]
+# Shapes over the local day, hour by hour.
+_BASE_SHAPE = (0.55, 0.5, 0.48, 0.47, 0.48, 0.55, 0.8, 1.1, 1.05, 0.85, 0.75, 0.72,
+               0.72, 0.7, 0.72, 0.8, 0.95, 1.25, 1.5, 1.55, 1.45, 1.25, 0.95, 0.7)
+_COOLING_SHAPE = (0.2, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6,
+                  0.8, 1.0, 1.2, 1.35, 1.45, 1.5, 1.4, 1.2, 0.9, 0.6, 0.4, 0.3)
+_GAS_SHAPE = (0.5, 0.45, 0.45, 0.5, 0.7, 1.2, 1.8, 1.7, 1.2, 0.9, 0.7, 0.6,
+              0.6, 0.6, 0.6, 0.7, 0.9, 1.3, 1.6, 1.5, 1.3, 1.1, 0.8, 0.6)
+_CARBON_SHAPE = (290, 280, 275, 270, 275, 300, 340, 360, 340, 300, 260, 230,
+                 220, 215, 225, 250, 300, 370, 410, 420, 400, 370, 330, 305)  # gCO2/kWh
+
+
+@lru_cache(maxsize=64)
+def _carbon_extras(utc_offset_hours: int) -> list[str]:
+    """The unknown `carbon_intensity` key some readings carry, as JSON text per UTC slot."""
+    return [f',"carbon_intensity":{int(v)}' for v in _slot_shape(_CARBON_SHAPE, utc_offset_hours)]
+
+
+@lru_cache(maxsize=64)
+def _created_suffixes(refresh_minute: int) -> list[tuple[int, str]]:
+    """(day offset, time) of each slot's `created_at`: the first hourly refresh after its end."""
+    suffixes = []
+    for slot in range(SLOTS_PER_DAY):
+        hour = -(-(slot + 1) * GRANULARITY_MINUTES // 60)
+        suffixes.append((hour // 24, f"T{hour % 24:02d}:{refresh_minute:02d}:{refresh_minute * 7 % 60:02d}Z"))
+    return suffixes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,7 +286,7 @@ class Meter:
     carbon_from: date | None = None  # readings on or after this day carry `carbon_intensity`
     refresh_minute: int = 5
     _month_cache: dict = field(default_factory=dict, repr=False)
-    _shapes: dict = field(default_factory=dict, repr=False)
+    _backfill_templates: dict = field(default_factory=dict, repr=False)
 
     @property
     def has_intervals(self) -> bool:
@@ -312,7 +335,7 @@ class Meter:
                     generation.append(0)
             else:
                 season = 0.18 + self.seasonal_amplitude * _heating(doy) ** 1.3
-                consumption.append(int(self.base_daily * season * noise) + 40)
+                consumption.append(int(self.base_daily * season * noise) + 4)
                 generation.append(0)
         self._month_cache[key] = cached = (consumption, generation)
         return cached
@@ -333,27 +356,6 @@ class Meter:
 
     # -- 15-minute readings --------------------------------------------------------------------
 
-    def _shape(self, name: str) -> list:
-        shape = self._shapes.get(name)
-        if shape is None:
-            off = self.utc_offset_hours
-            if name == "base":
-                shape = _hourly_to_slots(_BASE_SHAPE, off)
-            elif name == "cooling":
-                shape = _hourly_to_slots(_COOLING_SHAPE, off)
-            elif name == "gas":
-                shape = _hourly_to_slots(_GAS_SHAPE, off)
-            elif name == "carbon":
-                shape = [f',"carbon_intensity":{int(v)}' for v in _hourly_to_slots(_CARBON_SHAPE, off)]
-            elif name == "created":
-                # Hourly refresh: a reading shows up at the first refresh after its end.
-                shape = []
-                for slot in range(SLOTS_PER_DAY):
-                    hour = -(-(slot + 1) // 4)
-                    shape.append((hour // 24, f"T{hour % 24:02d}:{self.refresh_minute:02d}:{self.refresh_minute * 7 % 60:02d}Z"))
-            self._shapes[name] = shape
-        return shape
-
     def _solar_weights(self, day: date) -> list[float]:
         return _solar_shape(day.timetuple().tm_yday, self.utc_offset_hours)
 
@@ -364,10 +366,10 @@ class Meter:
         rand = rng.random
         if self.type == "electric":
             cooling = _cooling(day.timetuple().tm_yday)
-            base, ac = self._shape("base"), self._shape("cooling")
+            base, ac = _slot_shape(_BASE_SHAPE, self.utc_offset_hours), _slot_shape(_COOLING_SHAPE, self.utc_offset_hours)
             weights = [(b + cooling * a) * (0.8 + 0.4 * rand()) for b, a in zip(base, ac)]
         else:
-            weights = [g * (0.7 + 0.6 * rand()) for g in self._shape("gas")]
+            weights = [g * (0.7 + 0.6 * rand()) for g in _slot_shape(_GAS_SHAPE, self.utc_offset_hours)]
         consumption = _spread(total, weights)
         if generated:
             solar = [w * (0.75 + 0.25 * rand()) for w in self._solar_weights(day)]
@@ -377,7 +379,7 @@ class Meter:
         return consumption, generation, rng
 
     def _created_at(self, day: date, day_str: str, next_str: str) -> list[str]:
-        hourly = [(next_str if offset else day_str) + suffix for offset, suffix in self._shape("created")]
+        hourly = [(next_str if offset else day_str) + suffix for offset, suffix in _created_suffixes(self.refresh_minute)]
         if self.linked_at is None:
             return hourly
         backfill = self._backfill_created()
@@ -394,6 +396,8 @@ class Meter:
         conflict = None
         if conflicts_allowed and rng.random() < CONFLICT_RATE * SLOTS_PER_DAY:
             conflict = (rng.randrange(SLOTS_PER_DAY), rng.random(), rng.uniform(1.08, 1.6))
+            if not consumption[conflict[0]]:
+                conflict = None  # Bayou only reports conflicts between two non-zero readings
         day_start = midnight(day)
         if self.linked_at is None or day_start >= self.linked_at:
             created_mode = "hourly"
@@ -412,9 +416,9 @@ class Meter:
                self.utc_offset_hours if carbon else None)
         if created_mode == "backfill":
             # The backfill time is this meter's own, so its templates live on the meter.
-            template = self._shapes.get(key)
+            template = self._backfill_templates.get(key)
             if template is None:
-                template = self._shapes[key] = _DayTemplate(_day_template(*key).replace("@B", self._backfill_created()))
+                template = self._backfill_templates[key] = _DayTemplate(_day_template(*key).replace("@B", self._backfill_created()))
         else:
             template = _DAY_TEMPLATES.get(key)
             if template is None:
@@ -441,7 +445,7 @@ class Meter:
         times.append(next_str + _MIDNIGHT)
         created = self._created_at(day, day_str, next_str)
         if self.carbon_from is not None and day >= self.carbon_from:
-            extra = self._shape("carbon")
+            extra = _carbon_extras(self.utc_offset_hours)
         else:
             extra = [""] * SLOTS_PER_DAY
         if self.type == "electric":
@@ -501,14 +505,12 @@ class Meter:
         return text[:-1] + extra[slot] + "}"
 
 
-_GAS_TEXTS: list[str] = []
+# Therms as the shortest float text, from a table: repr() per reading is slow.
+_GAS_TEXTS = [repr(i / GAS_UNITS_PER_THERM) for i in range(4_000)]
 
 
 def _gas_text(units: int) -> str:
-    """Therms as the shortest float text, from a table: repr() per reading is slow."""
-    if not _GAS_TEXTS:
-        _GAS_TEXTS.extend(repr(i / GAS_UNITS_PER_THERM) for i in range(20_000))
-    return _GAS_TEXTS[units] if units < 20_000 else repr(units / GAS_UNITS_PER_THERM)
+    return _GAS_TEXTS[units] if units < 4_000 else repr(units / GAS_UNITS_PER_THERM)
 
 
 class _DayTemplate:
@@ -542,12 +544,7 @@ def _day_template(kind: str, created_mode: str, refresh_minute: int | None, carb
     Hourly templates are shared by every meter with the same kind, refresh minute and carbon
     shape, so their cache stays small whatever the number of customers.
     """
-    probe = Meter(
-        id="", type=kind, customer_id=0, account_number="", address="", tariffs=[], additional_attributes={},
-        seed_key=0, utc_offset_hours=carbon_offset or 0, base_daily=0, seasonal_amplitude=0,
-        refresh_minute=refresh_minute or 0,
-    )
-    extras = probe._shape("carbon") if carbon_offset is not None else [""] * SLOTS_PER_DAY
+    extras = _carbon_extras(carbon_offset) if carbon_offset is not None else [""] * SLOTS_PER_DAY
     rows = []
     for slot in range(SLOTS_PER_DAY):
         start = "@D" + _CLOCK[slot]
@@ -555,7 +552,7 @@ def _day_template(kind: str, created_mode: str, refresh_minute: int | None, carb
         if created_mode == "backfill":
             created = "@B"
         else:
-            offset, suffix = probe._shape("created")[slot]
+            offset, suffix = _created_suffixes(refresh_minute)[slot]
             created = ("@N" if offset else "@D") + suffix
         if kind == "electric":
             values = ('"electricity_consumption":%d,"net_electricity_consumption":%d,'
@@ -622,6 +619,10 @@ _LAST_NAMES = ("Alvarez", "Baker", "Chen", "Dubois", "Eriksen", "Fischer", "Garc
 _STREETS = ("Maple Ave", "Oak St", "Elm St", "Cedar Ln", "Pine Rd", "Harbor Way", "Hillside Dr", "Mill St")
 
 
+def _usage(value: float, text_format: str, as_text: bool) -> float | str:
+    return text_format.format(value) if as_text else value
+
+
 def _signature(seed: int, bill_id: int) -> str:
     return hashlib.sha256(f"bayou-sandbox:{seed}:{bill_id}".encode()).hexdigest()
 
@@ -661,8 +662,6 @@ class _CustomerBuilder:
             solar = rng.random() < 0.3
             accounts = 2 if rng.random() < 0.25 else 1
             has_gas = utility.gas_service and rng.random() < 0.7
-        else:
-            rng.random(), rng.random(), rng.random()  # keep both branches on the same stream
         has_gas = has_gas and utility.gas_service
 
         first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
@@ -702,31 +701,43 @@ class _CustomerBuilder:
             carbon_from = link_day if self.pattern in (1, 7) else None
             for account_index in range(accounts):
                 number = _fill(utility.account_number_format, rng)
-                kinds = ["electric"] + (["gas"] if has_gas and account_index == 0 else [])
+                primary = account_index == 0  # the home; a second account is a smaller extra service
+                account_address = address if primary else (
+                    f"{rng.randint(10, 4999)} {rng.choice(_STREETS)}, {city}, {state} {zipcode}"
+                )
+                kinds = ["electric"] + (["gas"] if has_gas and primary else [])
                 account_meters = []
                 for kind in kinds:
-                    meter_number = self._unique_meter_id(12 if kind == "electric" else 10)
-                    tariffs = self._tariffs(utility, kind, service_start)
-                    gas_intervals = kind == "electric" or utility.gas_intervals
+                    electric = kind == "electric"
+                    meter_solar = solar and electric and primary
+                    if meter_solar:
+                        attributes = {"net_metering": True}
+                    elif rng.random() < 0.4:
+                        attributes = {"service_point_id": f"SP{rng.randint(10**7, 10**8 - 1)}"}
+                    else:
+                        attributes = {}
+                    if electric:
+                        base_daily = rng.uniform(14_000, 32_000) if primary else rng.uniform(3_000, 8_000)
+                        amplitude = rng.uniform(0.4, 0.9)
+                    else:
+                        base_daily, amplitude = rng.uniform(2_800, 5_200), rng.uniform(0.9, 1.3)
                     meter = Meter(
-                        id=meter_number,
+                        id=self._unique_meter_id(12 if electric else 10),
                         type=kind,
                         customer_id=self.customer_id,
                         account_number=number,
-                        address=address if account_index == 0 else f"{rng.randint(10, 4999)} {rng.choice(_STREETS)}, {city}, {state} {zipcode}",
-                        tariffs=tariffs,
-                        additional_attributes=(
-                            {"net_metering": True} if kind == "electric" and solar and account_index == 0
-                            else {"service_point_id": f"SP{rng.randint(10**7, 10**8 - 1)}"} if rng.random() < 0.4
-                            else {}
-                        ),
+                        address=account_address,
+                        tariffs=self._tariffs(utility, kind, service_start),
+                        additional_attributes=attributes,
                         seed_key=(ds.seed * 100_003 + index) * 7 + len(meters),
                         utc_offset_hours=utility.utc_offset_hours,
-                        base_daily=(rng.uniform(14_000, 32_000) if account_index == 0 else rng.uniform(3_000, 8_000))
-                        if kind == "electric" else rng.uniform(28_000, 52_000),
-                        seasonal_amplitude=rng.uniform(0.4, 0.9) if kind == "electric" else rng.uniform(0.9, 1.3),
-                        solar_kw=round(rng.uniform(3.5, 8.0), 1) if solar and kind == "electric" and account_index == 0 else 0.0,
-                        intervals_from=midnight(intervals_from_day) if has_intervals and gas_intervals else None,
+                        base_daily=base_daily,
+                        seasonal_amplitude=amplitude,
+                        solar_kw=round(rng.uniform(3.5, 8.0), 1) if meter_solar else 0.0,
+                        intervals_from=(
+                            midnight(intervals_from_day)
+                            if has_intervals and (electric or utility.gas_intervals) else None
+                        ),
                         linked_at=linked_at,
                         carbon_from=carbon_from,
                         refresh_minute=refresh_minute,
@@ -807,7 +818,7 @@ class _CustomerBuilder:
             for period_from, period_to, billed_on in self._periods(history_start, account_rng.randint(1, 28), account_rng):
                 if billed_on > ds.as_of:
                     break
-                roll = (account_rng.random(), account_rng.random(), account_rng.random(), account_rng.random())
+                roll = (account_rng.random(), account_rng.random(), account_rng.random())
                 if billed_on < history_start:
                     continue
                 drafts.append((billed_on, account_index, account["id"], meters, period_from, period_to, roll))
@@ -817,12 +828,14 @@ class _CustomerBuilder:
         carried_balance = 0
         for sequence, (billed_on, account_index, number, meters, period_from, period_to, roll) in enumerate(drafts):
             bill_id = 10_000 + customer.index * 1_000 + sequence
-            strings_quirk = roll[0] < 0.08 or (self.pattern == 2 and sequence % 3 == 0)
-            int_account_quirk = utility.account_numbers_are_numeric and (roll[1] < 0.1 or (self.pattern == 0 and sequence % 4 == 1))
+            as_text = roll[0] < 0.08 or (self.pattern == 2 and sequence % 3 == 0)  # "50000.000" quirk
+            int_account_quirk = utility.account_numbers_are_numeric and (
+                roll[1] < 0.1 or (self.pattern == 0 and sequence % 4 == 1)
+            )
             electric_wh = sum(m.consumption_between(period_from, period_to) for m in meters if m.type == "electric")
             gas_units = sum(m.consumption_between(period_from, period_to) for m in meters if m.type == "gas")
             has_gas = any(m.type == "gas" for m in meters)
-            therms = round(gas_units / GAS_UNITS_PER_THERM, 3)
+            therms = gas_units / GAS_UNITS_PER_THERM
             gas_quantity = round(therms * CCF_PER_THERM, 3) if utility.gas_unit == "ccf" else therms
             inflation = 1 + 0.035 * (period_to.year - 2020 + period_to.month / 12)
             kwh = electric_wh / 1000
@@ -835,18 +848,15 @@ class _CustomerBuilder:
             outstanding = total + carried_balance
             carried_balance = total if late_payer and roll[2] < 0.25 else 0
 
-            def consumption(value, text_format):
-                return text_format.format(value) if strings_quirk else value
-
             account_value = int(number) if int_account_quirk else number
             bill_meters = []
             for meter in meters:
                 if meter.type == "electric":
-                    meter_consumption = consumption(meter.consumption_between(period_from, period_to), "{}.000")
+                    meter_consumption = _usage(meter.consumption_between(period_from, period_to), "{}.000", as_text)
                 else:
-                    meter_therms = round(meter.consumption_between(period_from, period_to) / GAS_UNITS_PER_THERM, 3)
+                    meter_therms = meter.consumption_between(period_from, period_to) / GAS_UNITS_PER_THERM
                     meter_quantity = round(meter_therms * CCF_PER_THERM, 3) if utility.gas_unit == "ccf" else meter_therms
-                    meter_consumption = consumption(meter_quantity, "{:.3f}")
+                    meter_consumption = _usage(meter_quantity, "{:.3f}", as_text)
                 bill_meters.append({
                     "id": meter.id,
                     "status": "unlocked",
@@ -872,13 +882,13 @@ class _CustomerBuilder:
                 "billing_period_from": period_from.isoformat(),
                 "billing_period_to": period_to.isoformat(),
                 "outstanding_balance": outstanding,
-                "electricity_consumption": consumption(electric_wh, "{}.000"),
+                "electricity_consumption": _usage(electric_wh, "{}.000", as_text),
                 "electricity_amount": electricity_amount,
                 "delivery_charge": delivery,
                 "supply_charge": supply,
                 "community_solar_bill_credit": credit,
                 "gas_amount": gas_amount,
-                "gas_consumption": consumption(gas_quantity, "{:.3f}") if has_gas else None,
+                "gas_consumption": _usage(gas_quantity, "{:.3f}", as_text) if has_gas else None,
                 "gas_consumption_unit": utility.gas_unit if has_gas else None,
                 "total_amount": total,
                 "file_url": _file_url(ds.seed, bill_id),

@@ -1,0 +1,112 @@
+"""One real pipeline run (Dagster + sandbox over HTTP + Parquet lake + dbt build + DuckDB),
+shared by the end-to-end tests of this folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from connectors.bayou.sandbox import generate_dataset, start_bayou_sandbox
+
+AS_OF = date(2026, 11, 1)
+API_KEY = "bayou-e2e-SECRET-4f9c2a7e1d"  # talks to the sandbox in "real vendor" mode
+
+
+@dataclass
+class PipelineRun:
+    data_dir: Path
+    policy_file: Path
+    state: object  # the sandbox's SandboxState
+    dataset: object
+    logs: list[str] = field(default_factory=list)
+    event_text: list[str] = field(default_factory=list)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    def sql(self, query: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(query, params or []).fetchall()
+
+    def lake_sql(self, query: str) -> list[tuple]:
+        with duckdb.connect() as con:
+            return con.execute(query.replace("LAKE", str(self.data_dir / "lake"))).fetchall()
+
+    def write_policy(self, policy: dict) -> None:
+        self.policy_file.write_text(yaml.safe_dump(policy, sort_keys=False))
+
+    def materialize(self) -> None:
+        """Materialize every asset in process with a real (temporary) Dagster instance."""
+        from dagster import DagsterInstance
+
+        from orchestration.definitions import defs
+
+        handler = _ListHandler(self.logs)
+        logging.getLogger().addHandler(handler)
+        try:
+            with DagsterInstance.ephemeral() as instance:
+                result = defs.resolve_job_def("sync_everything").execute_in_process(
+                    instance=instance, raise_on_error=True)
+                assert result.success
+                for record in instance.all_logs(result.run_id):
+                    self.event_text.append(repr(record))
+        finally:
+            logging.getLogger().removeHandler(handler)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(self.format(record))
+
+
+def old_locked_bill(dataset) -> int:
+    """A bill far before its customer's link: outside the 12-month default."""
+    for customer in dataset.customers:
+        if customer.linked_at is None:
+            continue
+        for bill in customer.bills:
+            if bill.billed_on and (customer.linked_at.date() - bill.billed_on).days > 500 \
+                    and bill.default_status == "locked":
+                return bill.id
+    raise AssertionError("the sandbox data has no bill older than 500 days before linking")
+
+
+@pytest.fixture(scope="package")
+def pipeline(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("utility-data")
+    policy_file = data_dir / "policy.yml"
+    dataset = generate_dataset(seed=7, customers=8, months=30, as_of=AS_OF)
+    server, base_url = start_bayou_sandbox(api_key=API_KEY, dataset=dataset)
+    saved = dict(os.environ)
+    os.environ.update({
+        "UTILITY_DATA_DIR": str(data_dir),
+        "UTILITY_POLICY_FILE": str(policy_file),
+        "BAYOU_API_KEY": API_KEY,
+        "BAYOU_BASE_URL": base_url,
+    })
+    os.environ.pop("UTILITY_VENDORS", None)
+    run = PipelineRun(data_dir, policy_file, server.app.state.sandbox, dataset)
+    run.write_policy({
+        "default": {"history": 12, "continuous": True},
+        "customers": [],
+        "unlocked_bills": [{"vendor": "bayou", "bill_id": str(old_locked_bill(dataset))}],
+    })
+    try:
+        run.materialize()
+        yield run
+    finally:
+        server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
