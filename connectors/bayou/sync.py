@@ -177,7 +177,9 @@ def bill_rows(bill: Bill, *, masked: bool, load_id: str, extracted_at: datetime)
     """The lake rows of one bill. A masked bill keeps only what Bayou shows for a locked bill."""
     keep = not masked
     row = {
-        "bill_id": bill.id, "external_id": bill.external_id, "status": bill.status,
+        # Locked bill objects may omit `status`; the lake always says what the bill was.
+        "bill_id": bill.id, "external_id": bill.external_id,
+        "status": bill.status or ("locked" if bill.is_locked else None),
         "customer_id": bill.customer_id, "customer_external_id": bill.customer_external_id,
         "billed_on": bill.billed_on, "utility": bill.utility, "account_number": bill.account_number,
         "billing_period_from": bill.billing_period_from, "billing_period_to": bill.billing_period_to,
@@ -231,7 +233,7 @@ def _decide_raw(policy: CompiledPolicy, customer_id: str, raw: Any) -> bool:
 
 def _fields_only(reason: str) -> str:
     """A validation message without the offending values (they may be amounts of a locked bill)."""
-    return "; ".join(part.split(":")[0] + ": invalid value" for part in reason.split("; "))
+    return "; ".join(part.split(":")[0] + ": invalid value" if ":" in part else part for part in reason.split("; "))
 
 
 def _sync_customer_bills(ctx: SyncContext, customer_id: str, quarantine: Quarantine) -> _CustomerBills:
@@ -285,7 +287,7 @@ def sync_bills(ctx: SyncContext) -> SyncResult:
     client = _client(ctx)
     customers = [c for c in _known_customers(ctx) if c["has_filled_credentials"] is not False]
     quarantine = Quarantine(VENDOR, ctx.load_id)
-    counters: Counter = Counter()
+    counters: Counter = Counter(dict.fromkeys(("bills_seen", "bills_in_policy", "bills_masked", "unlock_calls"), 0))
     all_bills, all_meters = [], []
     done = 0
     try:
@@ -294,7 +296,7 @@ def sync_bills(ctx: SyncContext) -> SyncResult:
         ):
             all_bills.extend(outcome.bills)
             all_meters.extend(outcome.meters)
-            counters.update(outcome.counters)
+            counters.update(outcome.counters)  # Counter.update adds
             done += 1
             if done % 25 == 0 or done == len(customers):
                 ctx.log.info("bayou bills: %d/%d customers", done, len(customers))
@@ -306,7 +308,7 @@ def sync_bills(ctx: SyncContext) -> SyncResult:
 
 
 def _land_bills(ctx, bills, meters, quarantine, counters) -> SyncResult:
-    result = SyncResult(counters=dict(counters))
+    result = SyncResult(counters=dict(counters))  # zeros kept: they are informative in metadata
     result.entities["bills"] = _land(ctx, BILLS, pa.Table.from_pylist(bills, schema=BILLS.schema))
     result.entities["bill_meters"] = _land(ctx, BILL_METERS, pa.Table.from_pylist(meters, schema=BILL_METERS.schema))
     _land_quarantine(ctx, quarantine, result)

@@ -132,3 +132,10 @@ def test_intervals_outside_policy_are_not_in_lake_or_marts(pipeline):
 def test_materializations_report_counts(pipeline):
     text = "\n".join(pipeline.event_text)
     assert "rows_landed" in text and "unlock_calls" in text and "preview" in text
+
+
+def test_docs_warehouse_md_matches_the_models(pipeline):
+    from orchestration.warehouse_doc import DOC_PATH, render
+
+    assert DOC_PATH.read_text() == render(pipeline.warehouse), \
+        "docs/warehouse.md is stale: run `uv run python -m orchestration.warehouse_doc`"

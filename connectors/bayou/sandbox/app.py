@@ -65,7 +65,6 @@ from .generator import (
     CustomerRecord,
     UTILITIES,
     generate_dataset,
-    iso_z,
     sandbox_settings_from_env,
 )
 
@@ -117,6 +116,7 @@ CUSTOMER_WRITABLE = (
 )
 UNLOCK_FILTERS = ("meter_id", "period_from", "period_to", "meter_type")
 UPLOADED_BILL_IDS_FROM = 1_000_000
+MAX_RECORDED_CALLS = 100_000  # oldest calls are dropped beyond this; `seq` keeps counting
 
 
 class ApiError(Exception):
@@ -188,6 +188,9 @@ class SandboxState:
         with self._lock:
             call["seq"] = next(self._sequence)
             self.calls.append(call)
+            if len(self.calls) > MAX_RECORDED_CALLS:
+                # A long-lived sandbox (the Dagster UI) must not grow without bound.
+                del self.calls[: len(self.calls) - MAX_RECORDED_CALLS]
 
     def calls_snapshot(self) -> list[dict]:
         with self._lock:
@@ -429,7 +432,8 @@ def _parse_moment(name: str, value: str) -> datetime:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace(" ", "T", 1) if len(value) > 10 and value[10] == " " else value)
     except ValueError:
-        raise ApiError(400, f"{name} must be an ISO 8601 date or datetime, got {value!r}.", "invalid_parameter") from None
+        message = f"{name} must be an ISO 8601 date or datetime, got {value!r}."
+        raise ApiError(400, message, "invalid_parameter") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -794,7 +798,8 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     if status == 404:
         error = ApiError(404, f"No route for {request.method} {request.url.path}.")
     elif status == 405:
-        error = ApiError(405, f"{request.method} is not allowed on {request.url.path}.", headers=dict(exc.headers or {}))
+        message = f"{request.method} is not allowed on {request.url.path}."
+        error = ApiError(405, message, headers=dict(exc.headers or {}))
     else:
         error = ApiError(status, exc.detail if isinstance(exc.detail, str) else None, headers=dict(exc.headers or {}))
     return error_response(error)
@@ -848,5 +853,5 @@ def start_bayou_sandbox(
 
 
 __all__ = [
-    "API_PREFIX", "ApiError", "SandboxState", "create_app", "error_body", "iso_z", "start_bayou_sandbox",
+    "API_PREFIX", "ApiError", "SandboxState", "create_app", "error_body", "start_bayou_sandbox",
 ]

@@ -141,7 +141,7 @@ UTILITIES: dict[str, Utility] = {
             (("Seattle", "WA", "981"),), ("RSC", "RSC-TOD"), (), 9.0, 4.5, 650, 0.0,
         ),
         Utility(
-            "national_grid", "National Grid", False, True, False, "therms", "#####-#####", -5,
+            "national_grid", "National Grid", False, True, False, "therms", "NG-#####-#####", -5,
             (("Syracuse", "NY", "132"), ("Worcester", "MA", "016")),
             ("SC1",), ("SC1-HEAT",), 10.5, 9.5, 1700, 150.0,
         ),
@@ -366,7 +366,8 @@ class Meter:
         rand = rng.random
         if self.type == "electric":
             cooling = _cooling(day.timetuple().tm_yday)
-            base, ac = _slot_shape(_BASE_SHAPE, self.utc_offset_hours), _slot_shape(_COOLING_SHAPE, self.utc_offset_hours)
+            base = _slot_shape(_BASE_SHAPE, self.utc_offset_hours)
+            ac = _slot_shape(_COOLING_SHAPE, self.utc_offset_hours)
             weights = [(b + cooling * a) * (0.8 + 0.4 * rand()) for b, a in zip(base, ac)]
         else:
             weights = [g * (0.7 + 0.6 * rand()) for g in _slot_shape(_GAS_SHAPE, self.utc_offset_hours)]
@@ -379,7 +380,8 @@ class Meter:
         return consumption, generation, rng
 
     def _created_at(self, day: date, day_str: str, next_str: str) -> list[str]:
-        hourly = [(next_str if offset else day_str) + suffix for offset, suffix in _created_suffixes(self.refresh_minute)]
+        suffixes = _created_suffixes(self.refresh_minute)
+        hourly = [(next_str if offset else day_str) + suffix for offset, suffix in suffixes]
         if self.linked_at is None:
             return hourly
         backfill = self._backfill_created()
@@ -418,7 +420,8 @@ class Meter:
             # The backfill time is this meter's own, so its templates live on the meter.
             template = self._backfill_templates.get(key)
             if template is None:
-                template = self._backfill_templates[key] = _DayTemplate(_day_template(*key).replace("@B", self._backfill_created()))
+                text = _day_template(*key).replace("@B", self._backfill_created())
+                template = self._backfill_templates[key] = _DayTemplate(text)
         else:
             template = _DAY_TEMPLATES.get(key)
             if template is None:
@@ -815,7 +818,8 @@ class _CustomerBuilder:
         for account_index, account in enumerate(customer.payload["account_numbers"]):
             meters = [m for m in customer.meters if m.account_number == account["id"]]
             account_rng = _rng(ds.seed, 104_729, index, account_index)
-            for period_from, period_to, billed_on in self._periods(history_start, account_rng.randint(1, 28), account_rng):
+            read_day = account_rng.randint(1, 28)
+            for period_from, period_to, billed_on in self._periods(history_start, read_day, account_rng):
                 if billed_on > ds.as_of:
                     break
                 roll = (account_rng.random(), account_rng.random(), account_rng.random())
@@ -855,7 +859,9 @@ class _CustomerBuilder:
                     meter_consumption = _usage(meter.consumption_between(period_from, period_to), "{}.000", as_text)
                 else:
                     meter_therms = meter.consumption_between(period_from, period_to) / GAS_UNITS_PER_THERM
-                    meter_quantity = round(meter_therms * CCF_PER_THERM, 3) if utility.gas_unit == "ccf" else meter_therms
+                    meter_quantity = (
+                        round(meter_therms * CCF_PER_THERM, 3) if utility.gas_unit == "ccf" else meter_therms
+                    )
                     meter_consumption = _usage(meter_quantity, "{:.3f}", as_text)
                 bill_meters.append({
                     "id": meter.id,
