@@ -42,6 +42,7 @@ class Entity:
     partition_by_month_of: str | None = None  # a timestamp column; files go under month=YYYY-MM/
     key: tuple[str, ...] = ()
     description: str = ""
+    preview_columns: tuple[str, ...] = ()  # shown in Dagster metadata: ids and dates, no personal data
 
     @staticmethod
     def with_meta(name: str, fields: list[tuple[str, pa.DataType]], **kwargs) -> Entity:
@@ -121,13 +122,14 @@ class DatasetWriter:
 
     def __init__(
         self, lake: Lake, namespace: str, entity: Entity, load_id: str,
-        *, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE,
+        *, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE, max_open_partitions: int = 4,
     ) -> None:
         self.lake = lake
         self.namespace = namespace
         self.entity = entity
         self.load_id = load_id
         self.max_rows_per_file = max_rows_per_file
+        self.max_open_partitions = max_open_partitions
         self.stats = WriteStats()
         self._buffers: dict[str, list[pa.Table]] = defaultdict(list)
         self._buffered_rows: dict[str, int] = defaultdict(int)
@@ -136,6 +138,7 @@ class DatasetWriter:
         lake.ensure_dataset(namespace, entity)
 
     def write(self, table: pa.Table) -> None:
+        """Buffer rows; callers that write partition by partition get one file per partition."""
         if table.num_rows == 0:
             return
         table = table.select(self.entity.schema.names).cast(self.entity.schema)
@@ -145,6 +148,10 @@ class DatasetWriter:
                 self._buffered_rows[partition] += part.num_rows
                 if self._buffered_rows[partition] >= self.max_rows_per_file:
                     self._flush(partition)
+                # Memory stays bounded whatever the history length: the partition written to
+                # least recently is flushed when too many are open (dicts keep insertion order).
+                while len(self._buffers) > self.max_open_partitions:
+                    self._flush(next(iter(self._buffers)))
 
     def write_rows(self, rows: Iterable[dict]) -> None:
         rows = list(rows)

@@ -25,6 +25,8 @@ CUSTOMERS = Entity.with_meta(
     ],
     key=("customer_id",),
     description="Bayou customers (GET /customers). Enrollment links and tokens are never landed.",
+    preview_columns=("customer_id", "utility", "has_filled_credentials", "has_filled_credentials_on",
+                     "intervals_are_ready"),
 )
 
 CUSTOMER_METERS = Entity.with_meta(
@@ -34,6 +36,7 @@ CUSTOMER_METERS = Entity.with_meta(
         ("meter_type", pa.string()), ("tariff", pa.string()), ("tariffs_json", pa.string()), ("address", pa.string()),
     ],
     key=("customer_id", "account_number", "meter_id"),
+    preview_columns=("customer_id", "account_number", "meter_id", "meter_type", "tariff"),
     description="Meters of each customer's utility accounts (customers[].account_numbers[].meters[]).",
 )
 
@@ -52,6 +55,7 @@ BILLS = Entity.with_meta(
     ],
     key=("bill_id",),
     description="Bayou bills; bills outside policy carry only the locked fields (is_masked).",
+    preview_columns=("bill_id", "customer_id", "status", "billed_on", "total_amount_cents", "is_masked"),
 )
 
 BILL_METERS = Entity.with_meta(
@@ -62,6 +66,7 @@ BILL_METERS = Entity.with_meta(
         ("tariff", pa.string()), ("address", pa.string()), ("is_masked", pa.bool_()),
     ],
     key=("bill_id", "meter_id"),
+    preview_columns=("bill_id", "meter_id", "meter_type", "consumption", "is_masked"),
     description="Meters on each Bayou bill (bills[].meters[]).",
 )
 

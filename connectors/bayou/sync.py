@@ -48,8 +48,8 @@ def _land(ctx: SyncContext, entity, table: pa.Table, *, only_changed: bool = Tru
         table = changed_rows(table, read_latest(ctx.lake, VENDOR, entity), entity.key)
     with ctx.lake.writer(VENDOR, entity, ctx.load_id) as writer:
         writer.write(table)
-    return EntityResult(rows=writer.stats.rows, files=len(writer.stats.files),
-                        preview=_preview(table, list(entity.key) + [c for c in table.schema.names[len(entity.key):][:4]]))
+    columns = list(entity.preview_columns) or [c for c in table.schema.names if not c.startswith("_")][:6]
+    return EntityResult(rows=writer.stats.rows, files=len(writer.stats.files), preview=_preview(table, columns))
 
 
 def _land_quarantine(ctx: SyncContext, quarantine: Quarantine, result: SyncResult) -> None:
@@ -381,6 +381,9 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             resume_from=cursor - INTERVAL_LOOKBACK if cursor else None, now=now,
         )
         tasks.extend((customer_id, windows, start, end) for start, end in ranges)
+    # Month by month across customers: each lake partition is completed before the next one
+    # starts, so the writer holds about one month of readings whatever the history length.
+    tasks.sort(key=lambda task: (task[2] or datetime.min.replace(tzinfo=UTC), task[0]))
     ctx.log.info("bayou intervals: %d requests for %d customers", len(tasks), len({t[0] for t in tasks}))
     quarantine = Quarantine(VENDOR, ctx.load_id)
 

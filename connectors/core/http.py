@@ -17,7 +17,7 @@ import email.utils
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -255,13 +255,25 @@ class VendorHttpClient:
     # -- concurrency ------------------------------------------------------------------------
 
     def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """Apply fn to items on up to max_concurrency threads, yielding results in order."""
-        items = list(items)
-        if self.max_concurrency <= 1 or len(items) <= 1:
+        """Apply fn to items on up to max_concurrency threads, yielding results in order.
+
+        At most 2 x max_concurrency calls are in flight or waiting to be consumed, so a slow
+        consumer never makes results pile up in memory. On error the pending calls are cancelled.
+        """
+        if self.max_concurrency <= 1:
             yield from map(fn, items)
             return
-        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix=f"{self.vendor}-http") as pool:
-            yield from pool.map(fn, items)
+        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix=f"{self.vendor}-http")
+        window: deque = deque()
+        try:
+            for item in items:
+                window.append(pool.submit(fn, item))
+                if len(window) >= 2 * self.max_concurrency:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # -- internals --------------------------------------------------------------------------
 
