@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,10 +38,14 @@ def _now() -> datetime:
 
 
 def _preview(table: pa.Table, columns: list[str]) -> list[dict[str, Any]]:
-    return [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-        for row in table.select(columns).slice(0, PREVIEW_ROWS).to_pylist()
-    ]
+    """A few rows as plain JSON values (Dagster metadata is JSON)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    return [{k: plain(v) for k, v in row.items()} for row in table.select(columns).slice(0, PREVIEW_ROWS).to_pylist()]
 
 
 def _land(ctx: SyncContext, entity, table: pa.Table, *, only_changed: bool = True) -> EntityResult:
