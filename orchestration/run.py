@@ -37,7 +37,12 @@ def main() -> int:
     print(f"vendors: {', '.join(VENDOR_NAMES)}; data dir: {SETTINGS.data_dir}; policy: {SETTINGS.policy_file}")
     with shared_sandboxes(VENDOR_NAMES):
         job = defs.resolve_job_def("sync_everything")
-        result = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False)
+        result = job.execute_in_process(
+            instance=DagsterInstance.get(),
+            raise_on_error=False,
+            # INFO: progress, counts and dbt's output; DEBUG would add every Dagster event.
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     if not result.success:
         print("the run failed; see the errors above", file=sys.stderr)
         return 1
