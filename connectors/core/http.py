@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import ssl
 import threading
 import time
 from collections import Counter, deque
@@ -133,6 +134,7 @@ class VendorHttpClient:
         timeouts: Timeouts = Timeouts(),
         max_concurrency: int = 8,
         cert: tuple[str, str] | None = None,
+        ca_file: str | None = None,
         error_parser: Callable[[httpx.Response], tuple[str | None, str]] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -154,8 +156,7 @@ class VendorHttpClient:
             auth=auth,
             headers=dict(headers or {}),
             timeout=timeouts.to_httpx(),
-            verify=True,
-            cert=cert,
+            verify=tls_context(cert=cert, ca_file=ca_file),
             limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
             follow_redirects=False,
         )
@@ -308,6 +309,17 @@ class VendorHttpClient:
         else:
             cls = VendorRequestError
         return cls(self.vendor, method, endpoint, status, detail, error_code=error_code, attempts=attempts)
+
+
+def tls_context(*, cert: tuple[str, str] | None = None, ca_file: str | None = None) -> ssl.SSLContext:
+    """Server verification always on: the default trust store, plus `ca_file` when a vendor (or a
+    sandbox) uses its own CA; `cert` is a client certificate and key (PEM files) to present."""
+    context = httpx.create_ssl_context(verify=True)
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    if cert:
+        context.load_cert_chain(certfile=cert[0], keyfile=cert[1])
+    return context
 
 
 def default_error_parser(response: httpx.Response) -> tuple[str | None, str]:
