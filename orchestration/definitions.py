@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 
 from connectors.settings import load_settings
 
+from .automation import vendor_automation
 from .dbt import DBT_PROJECT, warehouse_models
 from .ingestion import build_policy_asset, vendor_assets, vendor_resource_key
 from .resources import UtilityDataResource, VendorResource
@@ -34,10 +35,13 @@ daily_sync = ScheduleDefinition(
     description="Daily sync of every vendor and a full dbt build.",
 )
 
+vendor_sensors, vendor_jobs, vendor_schedules = vendor_automation(VENDOR_NAMES)
+
 defs = Definitions(
     assets=[*vendor_assets(VENDOR_NAMES), build_policy_asset(VENDOR_NAMES), warehouse_models],
-    jobs=[sync_everything],
-    schedules=[daily_sync],
+    jobs=[sync_everything, *vendor_jobs],
+    schedules=[daily_sync, *vendor_schedules],
+    sensors=vendor_sensors,
     resources={
         "utility_data": UtilityDataResource(),
         "dbt": DbtCliResource(

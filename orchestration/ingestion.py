@@ -30,8 +30,16 @@ POLICY_KEYS = [AssetKey([POLICY_NAMESPACE, name]) for name in POLICY_SCHEMAS]
 QUARANTINE_CHECK = "no_quarantined_records"
 
 
+SCOPE_TAG_PREFIX = "scope/"
+
+
 def vendor_resource_key(vendor: str) -> str:
     return f"vendor_{vendor}"
+
+
+def run_scope(tags) -> dict[str, str]:
+    """Run tags `scope/<key>` narrow a sync (set by notification sensors)."""
+    return {k.removeprefix(SCOPE_TAG_PREFIX): v for k, v in tags.items() if k.startswith(SCOPE_TAG_PREFIX)}
 
 
 def _metadata(result: SyncResult, entity: str, connection, load_id: str) -> dict:
@@ -82,7 +90,10 @@ def build_sync_asset(spec: VendorSpec, sync: SyncSpec):
         try:
             context.log.info("%s %s: load %s from %s", spec.name, sync.name, load_id,
                              "the sandbox" if connection.is_sandbox else connection.base_url)
-            result = sync.run(SyncContext(spec.name, connection, lake, load_id, policy, context.log))
+            scope = run_scope(context.run.tags)
+            if scope:
+                context.log.info("%s %s: scoped to %s", spec.name, sync.name, scope)
+            result = sync.run(SyncContext(spec.name, connection, lake, load_id, policy, context.log, scope=scope))
             for entity, key in keys.items():
                 yield MaterializeResult(asset_key=key, metadata=_metadata(result, entity, connection, load_id))
             yield AssetCheckResult(

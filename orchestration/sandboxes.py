@@ -29,7 +29,7 @@ def shared_sandboxes(vendors: list[str]) -> Iterator[dict[str, str]]:
                 continue  # someone already points us at a running sandbox
             server = spec.start_sandbox()
             started.append(server)
-            exported[spec.sandbox_url_env] = server.url + spec.sandbox_api_path
+            exported.update(spec.sandbox_env(server))
             print(f"{spec.display_name}: no credentials set, using the sandbox at {exported[spec.sandbox_url_env]}")
         os.environ.update(exported)
         yield exported

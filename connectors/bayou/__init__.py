@@ -75,5 +75,5 @@ VENDOR = VendorSpec(
     credential_env_vars=("BAYOU_API_KEY",),
     start_sandbox=_start_embedded_sandbox,
     sandbox_url_env=SANDBOX_URL_ENV,
-    sandbox_api_path=SANDBOX_API_PATH,
+    sandbox_env=lambda server: {SANDBOX_URL_ENV: server.url + SANDBOX_API_PATH},
 )

@@ -35,6 +35,9 @@ class SyncContext:
     load_id: str
     policy: CompiledPolicy | None
     log: logging.Logger | logging.LoggerAdapter
+    # Narrows a sync to part of the vendor's data, e.g. {"profile_id": "516"} for a run requested
+    # by a job-completion notification. Empty = everything. Dagster passes run tags `scope/<key>`.
+    scope: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +69,41 @@ class SyncSpec:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """A vendor event that asks for a targeted sync (e.g. WattzOn's job-completion message)."""
+
+    key: str  # unique per event: Dagster's run key, so a redelivered event requests no second run
+    scope: Mapping[str, str]  # becomes SyncContext.scope
+    receipt: str | None = None  # what the source needs to acknowledge (delete) the event
+    summary: str = ""
+
+
+class NotificationSource(Protocol):
+    """At-least-once event source: `receive` hides events for a while, `acknowledge` deletes them.
+
+    The Dagster sensor acknowledges a tick's events only on the next tick, after the run requests
+    of the tick that received them were stored: an event is never lost between the two.
+    """
+
+    def receive(self, max_events: int) -> list[Notification]: ...
+
+    def acknowledge(self, receipts: list[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RefreshSpec:
+    """A periodic vendor-side action (e.g. start WattzOn extraction jobs for every profile)."""
+
+    name: str
+    run: Callable[[Any, logging.Logger | logging.LoggerAdapter], dict[str, Any]]  # (connection, log) -> counts
+    cron_env: str  # env var that overrides the schedule
+    default_cron: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class VendorSpec:
     name: str
     display_name: str
@@ -75,10 +113,14 @@ class VendorSpec:
     customer_links: Callable[[Lake], list[CustomerLink]]
     credential_env_vars: tuple[str, ...] = ()
     # The sandbox: how to start one (returns a server with .url and .stop()), the env var that
-    # points every process at a shared one, and the path of the API under the server's root.
+    # points every process at a shared one, and everything a process needs to reach it.
     start_sandbox: Callable[[], Any] | None = None
     sandbox_url_env: str = ""
-    sandbox_api_path: str = ""
+    sandbox_env: Callable[[Any], dict[str, str]] | None = None
+    # Optional event-driven and periodic parts, turned into a Dagster sensor and schedule.
+    notifications: Callable[[Mapping[str, str]], NotificationSource] | None = None
+    notification_syncs: tuple[str, ...] = ()  # the SyncSpec names a notification triggers
+    refresh: RefreshSpec | None = None
 
     def uses_sandbox(self, env: Mapping[str, str]) -> bool:
         return not any(env.get(name, "").strip() for name in self.credential_env_vars[:1])

@@ -1,0 +1,113 @@
+"""Sensors and schedules generated from vendor specs: notification-driven runs and periodic
+vendor-side refreshes (for vendors that declare them)."""
+
+import json
+import os
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    OpExecutionContext,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    job,
+    op,
+    sensor,
+)
+
+from connectors.core.vendor import VendorSpec
+from connectors.registry import VENDORS
+
+from .ingestion import SCOPE_TAG_PREFIX, vendor_resource_key
+
+MAX_EVENTS_PER_TICK = 25
+
+
+def notification_asset_keys(spec: VendorSpec) -> list[AssetKey]:
+    syncs = [s for s in spec.syncs if s.name in spec.notification_syncs]
+    return [AssetKey([spec.name, entity]) for s in syncs for entity in s.produces]
+
+
+def build_notification_sensor(spec: VendorSpec):
+    """Turn the vendor's notifications into runs of the syncs they concern, then dbt.
+
+    At least once: a tick acknowledges (deletes) the events received on the previous tick, whose
+    run requests Dagster has stored by then; the run key (the event's key) makes a redelivered
+    event harmless.
+    """
+    selection = AssetSelection.assets(*notification_asset_keys(spec)).downstream()
+
+    @sensor(
+        name=f"{spec.name}_notifications",
+        asset_selection=selection,
+        minimum_interval_seconds=30,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=f"Requests a run for each {spec.display_name} notification (e.g. a finished extraction job).",
+    )
+    def _sensor(context: SensorEvaluationContext):
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        source = spec.notifications(os.environ)
+        try:
+            if cursor.get("unacknowledged"):
+                source.acknowledge(cursor["unacknowledged"])
+            events = source.receive(MAX_EVENTS_PER_TICK)
+        finally:
+            source.close()
+        context.update_cursor(json.dumps({"unacknowledged": [e.receipt for e in events if e.receipt]}))
+        if not events:
+            yield SkipReason("no notifications")
+            return
+        for event in events:
+            context.log.info("%s notification %s: %s", spec.name, event.key, event.summary)
+            yield RunRequest(
+                run_key=f"{spec.name}:{event.key}",
+                tags={f"{SCOPE_TAG_PREFIX}{k}": str(v) for k, v in event.scope.items()},
+            )
+
+    return _sensor
+
+
+def build_refresh_schedule(spec: VendorSpec):
+    refresh = spec.refresh
+    resource_key = vendor_resource_key(spec.name)
+
+    @op(name=f"{spec.name}_{refresh.name}", required_resource_keys={resource_key}, description=refresh.description)
+    def _refresh(context: OpExecutionContext):
+        connection = getattr(context.resources, resource_key).connect()
+        try:
+            counts = refresh.run(connection, context.log)
+        finally:
+            connection.close()
+        context.log.info("%s %s: %s", spec.name, refresh.name, counts)
+        context.add_output_metadata({k: v for k, v in counts.items() if isinstance(v, (int, float, str))})
+
+    @job(name=f"{spec.name}_{refresh.name}", description=refresh.description)
+    def _job():
+        _refresh()
+
+    schedule = ScheduleDefinition(
+        name=f"{spec.name}_{refresh.name}_schedule",
+        job=_job,
+        cron_schedule=os.environ.get(refresh.cron_env) or refresh.default_cron,
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.STOPPED,
+        description=f"{refresh.description} Cron from {refresh.cron_env} (default {refresh.default_cron}).",
+    )
+    return _job, schedule
+
+
+def vendor_automation(vendors: list[str]):
+    sensors, jobs, schedules = [], [], []
+    for name in vendors:
+        spec = VENDORS[name]
+        if spec.notifications is not None:
+            sensors.append(build_notification_sensor(spec))
+        if spec.refresh is not None:
+            refresh_job, schedule = build_refresh_schedule(spec)
+            jobs.append(refresh_job)
+            schedules.append(schedule)
+    return sensors, jobs, schedules
