@@ -8,6 +8,10 @@
   the lake), intervals sync, into a Lake under D/lake, policy file D/policy.yml.
   `--profile P` runs the intervals sync under cProfile with one connection (serial, so every
   call is on the profiled thread) and writes the stats to P.
+  `--what-if break-response-cycle` is an experiment, not our code: in this process only, every
+  httpx response returned by `VendorHttpClient.request` has its `BoundSyncStream -> response`
+  back-reference cleared (the body is fully read by then), so a body is freed by reference
+  counting as soon as it has been parsed instead of at the next cyclic garbage collection.
 * download: the same interval requests replayed with plain httpx at the same concurrency,
   bodies streamed and discarded (`--parse`: read whole and parsed with orjson, then dropped).
 * complete: utilities and bills synced into the same lake and the lake layout ensured, so the
@@ -76,8 +80,24 @@ def _dir_bytes(path: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+def _break_response_cycle() -> None:
+    from connectors.core.http import VendorHttpClient
+
+    original = VendorHttpClient.request
+
+    def request(self, *args, **kwargs):
+        response = original(self, *args, **kwargs)
+        if hasattr(response.stream, "_response"):
+            response.stream._response = None
+        return response
+
+    VendorHttpClient.request = request
+
+
 def ingest(args: argparse.Namespace) -> dict:
     import_start = time.perf_counter()
+    if args.what_if == "break-response-cycle":
+        _break_response_cycle()
     from connectors.bayou.client import _iso
     from connectors.bayou.sync import sync_customers, sync_intervals
     from connectors.pipeline import compile_current_policy, write_compiled_policy
@@ -219,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests")
     parser.add_argument("--parse", action="store_true")
     parser.add_argument("--profile")
+    parser.add_argument("--what-if", choices=["break-response-cycle"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     result = {"ingest": ingest, "download": download, "complete": complete}[args.mode](args)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .bayou import VENDOR as BAYOU
 from .core.vendor import VendorSpec
+from .wattzon import VENDOR as WATTZON
 
 VENDORS: dict[str, VendorSpec] = {
     BAYOU.name: BAYOU,
+    WATTZON.name: WATTZON,
 }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,10 +16,11 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from ..core.errors import VendorError, VendorResponseError
-from ..core.quarantine import QUARANTINE, Quarantine
+from ..core.landing import land, land_quarantine, now_utc
+from ..core.quarantine import Quarantine
 from ..core.records import describe_validation_error, parse_records, to_date, to_json_text, to_text
 from ..core.vendor import EntityResult, SyncContext, SyncResult
-from ..lake import DatasetWriter, changed_rows, query_dataset, read_latest
+from ..lake import DatasetWriter, query_dataset, read_latest
 from ..policy import CompiledPolicy, CustomerLink, Window, midnight_utc
 from .client import VENDOR, BayouClient
 from .entities import BILL_METERS, BILLS, CUSTOMER_METERS, CUSTOMERS, INTERVALS, UTILITIES
@@ -30,42 +30,6 @@ from .records import Bill, Customer, locked_projection
 # Bayou refreshes intervals about hourly and revises recent ones: re-read this much history
 # before the newest landed reading on every incremental sync.
 INTERVAL_LOOKBACK = timedelta(days=3)
-PREVIEW_ROWS = 5
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _preview(table: pa.Table, columns: list[str]) -> list[dict[str, Any]]:
-    """A few rows as plain JSON values (Dagster metadata is JSON)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        return value.isoformat() if hasattr(value, "isoformat") else value
-
-    return [{k: plain(v) for k, v in row.items()} for row in table.select(columns).slice(0, PREVIEW_ROWS).to_pylist()]
-
-
-def _land(ctx: SyncContext, entity, table: pa.Table, *, only_changed: bool = True) -> EntityResult:
-    if only_changed:
-        table = changed_rows(table, read_latest(ctx.lake, VENDOR, entity), entity.key)
-    with ctx.lake.writer(VENDOR, entity, ctx.load_id) as writer:
-        writer.write(table)
-    columns = list(entity.preview_columns) or [c for c in table.schema.names if not c.startswith("_")][:6]
-    return EntityResult(rows=writer.stats.rows, files=len(writer.stats.files), preview=_preview(table, columns))
-
-
-def _land_quarantine(ctx: SyncContext, quarantine: Quarantine, result: SyncResult) -> None:
-    if len(quarantine):
-        with ctx.lake.writer(VENDOR, QUARANTINE, ctx.load_id) as writer:
-            writer.write(quarantine.to_table())
-        ctx.log.warning("bayou: quarantined %d malformed record(s): %s", len(quarantine), dict(quarantine.reasons))
-    else:
-        ctx.lake.ensure_dataset(VENDOR, QUARANTINE)
-    result.quarantined = len(quarantine)
-    result.quarantine_reasons = dict(quarantine.reasons)
 
 
 def _client(ctx: SyncContext) -> BayouClient:
@@ -97,7 +61,7 @@ def customer_meter_rows(customer: Customer, load_id: str, extracted_at: datetime
 
 def sync_customers(ctx: SyncContext) -> SyncResult:
     client = _client(ctx)
-    extracted_at = _now()
+    extracted_at = now_utc()
     parsed = client.list_customers()
     quarantine = Quarantine(VENDOR, ctx.load_id)
     for rejected in parsed.rejected:
@@ -112,10 +76,10 @@ def sync_customers(ctx: SyncContext) -> SyncResult:
         schema=CUSTOMER_METERS.schema,
     )
     result = SyncResult(http=client.http.stats.as_metadata())
-    result.entities["customers"] = _land(ctx, CUSTOMERS, customers)
-    result.entities["customer_meters"] = _land(ctx, CUSTOMER_METERS, meters)
+    result.entities["customers"] = land(ctx, CUSTOMERS, customers)
+    result.entities["customer_meters"] = land(ctx, CUSTOMER_METERS, meters)
     result.counters = {"customers_seen": len(parsed.records), "meters_seen": meters.num_rows}
-    _land_quarantine(ctx, quarantine, result)
+    land_quarantine(ctx, quarantine, result)
     result.http = client.http.stats.as_metadata()
     ctx.log.info("bayou: %d customers, %d meters seen", len(parsed.records), meters.num_rows)
     return result
@@ -157,7 +121,7 @@ def customer_links(lake) -> list[CustomerLink]:
 
 def sync_utilities(ctx: SyncContext) -> SyncResult:
     client = _client(ctx)
-    extracted_at = _now()
+    extracted_at = now_utc()
     quarantine = Quarantine(VENDOR, ctx.load_id)
     rows = []
     for raw in client.list_utilities_raw():
@@ -169,8 +133,8 @@ def sync_utilities(ctx: SyncContext) -> SyncResult:
                      "supports_intervals": raw.get("supports_intervals") if isinstance(raw.get("supports_intervals"), bool) else None,
                      "_load_id": ctx.load_id, "_extracted_at": extracted_at})
     result = SyncResult()
-    result.entities["utilities"] = _land(ctx, UTILITIES, pa.Table.from_pylist(rows, schema=UTILITIES.schema))
-    _land_quarantine(ctx, quarantine, result)
+    result.entities["utilities"] = land(ctx, UTILITIES, pa.Table.from_pylist(rows, schema=UTILITIES.schema))
+    land_quarantine(ctx, quarantine, result)
     result.http = client.http.stats.as_metadata()
     return result
 
@@ -244,7 +208,7 @@ def _fields_only(reason: str) -> str:
 def _sync_customer_bills(ctx: SyncContext, customer_id: str, quarantine: Quarantine) -> _CustomerBills:
     client, policy = _client(ctx), ctx.policy
     assert policy is not None
-    extracted_at = _now()
+    extracted_at = now_utc()
     counters: Counter = Counter()
     parsed = client.list_bills(customer_id)
     for rejected in parsed.rejected:
@@ -314,9 +278,9 @@ def sync_bills(ctx: SyncContext) -> SyncResult:
 
 def _land_bills(ctx, bills, meters, quarantine, counters) -> SyncResult:
     result = SyncResult(counters=dict(counters))  # zeros kept: they are informative in metadata
-    result.entities["bills"] = _land(ctx, BILLS, pa.Table.from_pylist(bills, schema=BILLS.schema))
-    result.entities["bill_meters"] = _land(ctx, BILL_METERS, pa.Table.from_pylist(meters, schema=BILL_METERS.schema))
-    _land_quarantine(ctx, quarantine, result)
+    result.entities["bills"] = land(ctx, BILLS, pa.Table.from_pylist(bills, schema=BILLS.schema))
+    result.entities["bill_meters"] = land(ctx, BILL_METERS, pa.Table.from_pylist(meters, schema=BILL_METERS.schema))
+    land_quarantine(ctx, quarantine, result)
     result.http = _client(ctx).http.stats.as_metadata()
     ctx.log.info("bayou bills: %s", dict(counters))
     return result
@@ -367,7 +331,7 @@ def _interval_cursors(ctx: SyncContext) -> dict[str, datetime]:
 def sync_intervals(ctx: SyncContext) -> SyncResult:
     client, policy = _client(ctx), ctx.policy
     assert policy is not None
-    now = _now()
+    now = now_utc()
     cursors = _interval_cursors(ctx)
     counters: Counter = Counter()
     tasks = []
@@ -395,7 +359,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
     def fetch(task):
         customer_id, windows, start, end = task
         body = client.get_intervals_raw(customer_id, start=start, end=end)
-        extracted_at = _now()
+        extracted_at = now_utc()
         try:
             return parse_interval_payload(body, customer_id=customer_id, windows=windows, load_id=ctx.load_id,
                                           extracted_at=extracted_at, quarantine=quarantine)
@@ -418,7 +382,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         stats = writer.close()
         result.entities["intervals"] = EntityResult(rows=stats.rows, files=len(stats.files))
         result.counters = dict(counters)
-        _land_quarantine(ctx, quarantine, result)
+        land_quarantine(ctx, quarantine, result)
         result.http = client.http.stats.as_metadata()
     counters["readings_landed"] = stats.rows
     result.counters = dict(counters)

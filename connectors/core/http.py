@@ -192,7 +192,8 @@ class VendorHttpClient:
 
         `expected` lists non-2xx statuses the caller handles itself (returned, not raised).
         """
-        endpoint = path if path.startswith("/") else f"/{path}"
+        # Absolute URLs are allowed (e.g. a sandbox's own hooks beside the API root).
+        endpoint = path if path.startswith(("/", "http://", "https://")) else f"/{path}"
         expected = frozenset(expected)
         attempt_box = {"n": 0}
 

@@ -10,13 +10,25 @@ they would to the vendor: through sockets, with real status codes, headers and t
 once the server accepts connections; `stop()` asks uvicorn to exit, waits for its thread and
 forces the exit if it does not finish in time. Several servers can run in one process: each
 has its own thread and event loop.
+
+TLS (optional): `SandboxServer(app, ssl_certfile=..., ssl_keyfile=..., ssl_ca_certs=...,
+ssl_cert_reqs=ssl.CERT_REQUIRED)` serves HTTPS (`url` starts with `https://`); with
+`ssl_cert_reqs=ssl.CERT_REQUIRED` a client without a certificate signed by `ssl_ca_certs` fails
+the handshake. `connectors.core.tls.make_throwaway_pki` makes matching files. Over TLS every
+HTTP scope carries the ASGI TLS extension, `scope["extensions"]["tls"]` = {"server_cert": None,
+"client_cert_chain": [leaf PEM] or [], "client_cert_name": RFC 4514 subject or None,
+"client_cert_error": None, "tls_version": e.g. 0x0304, "cipher_suite": None}, which uvicorn
+does not provide by itself (only the leaf of the client chain is known to Python's ssl).
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
+from functools import lru_cache
+from os import PathLike
 from types import TracebackType
 from typing import Any
 
@@ -28,11 +40,27 @@ _SHUTDOWN_TIMEOUT_S = 5.0
 
 class SandboxServer:
     def __init__(
-        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "sandbox", lifespan: str = "auto"
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "sandbox",
+        lifespan: str = "auto",
+        ssl_certfile: str | PathLike[str] | None = None,
+        ssl_keyfile: str | PathLike[str] | None = None,
+        ssl_ca_certs: str | PathLike[str] | None = None,
+        ssl_cert_reqs: int = ssl.CERT_NONE,
     ) -> None:
+        if (ssl_keyfile or ssl_ca_certs or ssl_cert_reqs != ssl.CERT_NONE) and not ssl_certfile:
+            raise ValueError("TLS options need ssl_certfile (the server certificate)")
         self.app = app
         self.name = name
         self.lifespan = lifespan
+        self.ssl_certfile = ssl_certfile
+        self.ssl_keyfile = ssl_keyfile
+        self.ssl_ca_certs = ssl_ca_certs
+        self.ssl_cert_reqs = ssl_cert_reqs
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -53,8 +81,12 @@ class SandboxServer:
         return self._port
 
     @property
+    def tls(self) -> bool:
+        return self.ssl_certfile is not None
+
+    @property
     def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self._host}:{self.port}"
 
     @property
     def is_running(self) -> bool:
@@ -83,6 +115,7 @@ class SandboxServer:
             log_config=None,
             lifespan=self.lifespan,
             timeout_graceful_shutdown=2,
+            **self._tls_options(),
         )
         self._server = uvicorn.Server(config)
         self._failure = None
@@ -122,6 +155,17 @@ class SandboxServer:
 
     # -- internals --------------------------------------------------------------------------------
 
+    def _tls_options(self) -> dict[str, Any]:
+        if not self.tls:
+            return {}
+        return {
+            "ssl_certfile": self.ssl_certfile,
+            "ssl_keyfile": self.ssl_keyfile,
+            "ssl_ca_certs": self.ssl_ca_certs,
+            "ssl_cert_reqs": self.ssl_cert_reqs,
+            "http": _tls_scope_protocol(),
+        }
+
     def _serve(self, sock: socket.socket) -> None:
         assert self._server is not None
         try:
@@ -145,3 +189,66 @@ class SandboxServer:
         # proves it from the outside.
         with socket.create_connection((self._host, self.port), timeout=_STARTUP_TIMEOUT_S):
             pass
+
+
+# -- the ASGI TLS extension ----------------------------------------------------------------------
+
+_TLS_VERSIONS = {"TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+
+
+def _tls_extension(transport: Any) -> dict[str, Any] | None:
+    ssl_object = transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    chain: list[str] = []
+    name = None
+    der = ssl_object.getpeercert(binary_form=True)
+    if der:
+        chain.append(ssl.DER_cert_to_PEM_cert(der))
+        try:
+            from cryptography import x509
+
+            name = x509.load_der_x509_certificate(der).subject.rfc4514_string()
+        except Exception:  # noqa: BLE001 - the name is a convenience; the PEM is what counts
+            name = None
+    return {
+        "server_cert": None,
+        "client_cert_chain": chain,
+        "client_cert_name": name,
+        "client_cert_error": None,
+        "tls_version": _TLS_VERSIONS.get(ssl_object.version() or ""),
+        "cipher_suite": None,
+    }
+
+
+@lru_cache(maxsize=1)
+def _tls_scope_protocol() -> Any:
+    """uvicorn's HTTP protocol class, extended to put the ASGI TLS extension into each scope.
+
+    Falls back to "auto" (no extension) if uvicorn's internals ever stop matching.
+    """
+    try:
+        from uvicorn.protocols.http.auto import AutoHTTPProtocol
+    except ImportError:  # pragma: no cover
+        return "auto"
+    if not hasattr(AutoHTTPProtocol, "connection_made"):  # pragma: no cover
+        return "auto"
+
+    class TLSScopeHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            tls = _tls_extension(transport)
+            app = getattr(self, "app", None)
+            if tls is None or app is None:
+                return
+
+            async def app_with_tls(scope: Any, receive: Any, send: Any) -> None:
+                if scope.get("type") in ("http", "websocket"):
+                    extensions = dict(scope.get("extensions") or {})
+                    extensions["tls"] = tls
+                    scope["extensions"] = extensions
+                await app(scope, receive, send)
+
+            self.app = app_with_tls
+
+    return TLSScopeHTTPProtocol

@@ -123,4 +123,5 @@ class VendorSpec:
     refresh: RefreshSpec | None = None
 
     def uses_sandbox(self, env: Mapping[str, str]) -> bool:
-        return not any(env.get(name, "").strip() for name in self.credential_env_vars[:1])
+        """Any of `credential_env_vars` set means the real vendor."""
+        return not any(env.get(name, "").strip() for name in self.credential_env_vars)

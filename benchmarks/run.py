@@ -1,0 +1,243 @@
+"""Run the benchmarks on this machine and write docs/benchmarks.md.
+
+    python -m benchmarks.run                          # 50 customers, history 6/12/24 months, headline 12
+    python -m benchmarks.run --customers 50 --months 12
+    python -m benchmarks.run --quick                  # tiny scale smoke test; prints, writes no doc
+
+What runs, each contender in its own process (peak RSS from wait4, CPU from rusage), against a
+Bayou sandbox in a separate process (its CPU is sampled from /proc, never counted as ours):
+
+1. pipeline: customers sync + policy compile (history: all, continuous: true, so every reading
+   is in policy) + intervals sync into a Lake in a temp dir, per history length (the headline
+   history length `--repeat` times, median reported);
+2. download only: the very interval requests the pipeline made, replayed with httpx at the same
+   concurrency, bodies streamed and discarded; and download + orjson.loads (no output);
+3. a cProfile of the intervals sync (serial, one connection) at the shortest history, one what-if
+   run per history length with the httpx response reference cycle broken (an experiment patched
+   into the worker process only), and micro-measurements of two per-reading costs;
+4. dbt: bills and utilities synced into the headline lake, the lake layout and compiled policy
+   written, then `dbt build` twice (fresh target dir = full parse; then again = partial parse),
+   with --target-path/--log-path in the temp dir so dbt_project/target is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from . import micro, report
+from .processes import PROJECT_ROOT, PYTHON, SandboxProcess, check, measure
+
+API_KEY = "bench-key"
+DBT = str(Path(PYTHON).with_name("dbt"))
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _series(months: int, explicit: str | None) -> list[int]:
+    if explicit:
+        values = sorted({int(v) for v in explicit.split(",") if v.strip()})
+    else:
+        values = sorted({max(1, months // 2), months, min(120, months * 2)})
+    if months not in values:
+        values = sorted({*values, months})
+    return values
+
+
+def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: str) -> dict:
+    """One measured worker process; returns the measurement, its JSON result and sandbox CPU."""
+    argv = [PYTHON, "-m", "benchmarks.worker", mode, "--base-url", sandbox.base_url, "--api-key", API_KEY,
+            "--out", str(out), *extra]
+    cpu_before = sandbox.cpu_seconds()
+    measured = check(measure(argv, log_path=log), f"benchmarks.worker {mode}")
+    return {
+        "wall_s": measured.wall_s, "cpu_s": measured.cpu_s, "user_s": measured.user_s, "sys_s": measured.sys_s,
+        "peak_rss_mb": measured.peak_rss_mb, "sandbox_cpu_s": sandbox.cpu_seconds() - cpu_before,
+        "worker": json.loads(out.read_text()),
+    }
+
+
+def run_history(months: int, args: argparse.Namespace, work: Path, *, repeat: int, profile: bool,
+                keep_lake: bool, what_if: bool) -> dict:
+    entry: dict = {"months": months, "ingest": [], "download": [], "parse": []}
+    sandbox_log = work / "logs" / f"sandbox-{months}m.log"
+    with SandboxProcess(customers=args.customers, months=months, seed=args.seed, as_of=args.as_of,
+                        api_key=API_KEY, log_path=sandbox_log) as sandbox:
+        entry["sandbox"] = {"startup_s": sandbox.startup_s, "state": _sandbox_summary(sandbox.state())}
+        _log(f"history {months} months: sandbox up in {sandbox.startup_s:.1f}s at {sandbox.base_url} "
+             f"({entry['sandbox']['state'].get('interval_meters')} interval meters)")
+        requests_file = work / f"requests-{months}m.json"
+        for rep in range(repeat):
+            data_dir = work / f"lake-{months}m-{rep}"
+            run = _worker("ingest", sandbox, work / f"ingest-{months}m-{rep}.json",
+                          work / "logs" / f"ingest-{months}m-{rep}.log",
+                          "--data-dir", str(data_dir), "--requests-out", str(requests_file),
+                          "--concurrency", str(args.concurrency))
+            run["data_dir"] = str(data_dir)
+            entry["ingest"].append(run)
+            w = run["worker"]
+            _log(f"  pipeline   {months:>3}m #{rep + 1}: {w['counters'].get('readings_landed', 0):,} readings, "
+                 f"interval phase {w['phases']['intervals']:.2f}s, process {run['wall_s']:.2f}s, "
+                 f"peak RSS {run['peak_rss_mb']:.0f} MB")
+            for kind, flags in (("download", ()), ("parse", ("--parse",))):
+                dl = _worker("download", sandbox, work / f"{kind}-{months}m-{rep}.json",
+                             work / "logs" / f"{kind}-{months}m-{rep}.log",
+                             "--requests", str(requests_file), "--concurrency", str(args.concurrency), *flags)
+                entry[kind].append(dl)
+                _log(f"  {kind:<10} {months:>3}m #{rep + 1}: {dl['worker']['json_bytes'] / 1e6:,.0f} MB JSON in "
+                     f"{dl['worker']['phases']['download']:.2f}s, peak RSS {dl['peak_rss_mb']:.0f} MB")
+            if not (keep_lake and rep == repeat - 1):
+                shutil.rmtree(data_dir, ignore_errors=True)
+        if what_if:
+            data_dir = work / f"lake-{months}m-what-if"
+            run = _worker("ingest", sandbox, work / f"what-if-{months}m.json", work / "logs" / f"what-if-{months}m.log",
+                          "--data-dir", str(data_dir), "--concurrency", str(args.concurrency),
+                          "--what-if", "break-response-cycle")
+            entry["what_if"] = run
+            shutil.rmtree(data_dir, ignore_errors=True)
+            _log(f"  what-if    {months:>3}m (response cycle broken): interval phase "
+                 f"{run['worker']['phases']['intervals']:.2f}s, peak RSS {run['peak_rss_mb']:.0f} MB")
+        if profile:
+            prof = work / f"ingest-{months}m.prof"
+            run = _worker("ingest", sandbox, work / f"profile-{months}m.json", work / "logs" / f"profile-{months}m.log",
+                          "--data-dir", str(work / f"lake-{months}m-profile"), "--profile", str(prof))
+            summary = report.summarize_profile(prof)
+            entry["profile"] = {
+                "wall_s": run["worker"]["phases"]["intervals"],
+                "readings": run["worker"]["counters"].get("readings_landed", 0),
+                "total_s": summary.total_s, "parse_own_s": summary.parse_own_s,
+                "buckets": summary.buckets, "top": summary.top,
+            }
+            shutil.rmtree(work / f"lake-{months}m-profile", ignore_errors=True)
+            _log(f"  profile    {months:>3}m: serial, under cProfile, {summary.total_s:.1f}s")
+        if keep_lake:
+            entry["dbt"] = run_dbt(Path(entry["ingest"][-1]["data_dir"]), sandbox, work)
+    return entry
+
+
+def _sandbox_summary(state: dict) -> dict:
+    keys = ("customers", "months", "as_of", "bills", "meters", "interval_meters")
+    return {k: state.get(k) for k in keys}
+
+
+def run_dbt(data_dir: Path, sandbox: SandboxProcess, work: Path) -> dict:
+    complete = _worker("complete", sandbox, work / "complete.json", work / "logs" / "complete.log",
+                       "--data-dir", str(data_dir))
+    _log(f"  dbt prep: {complete['worker']['bills']} bills, {complete['worker']['utilities']} utilities landed; "
+         "lake layout and compiled policy written")
+    env = {**os.environ, "UTILITY_DATA_DIR": str(data_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    target, logs = work / "dbt-target", work / "dbt-logs"
+    runs = []
+    for label in ("first build (fresh target dir: full parse)", "second build (partial parse)"):
+        argv = [DBT, "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+                "--target-path", str(target), "--log-path", str(logs)]
+        measured = check(measure(argv, env=env, log_path=work / "logs" / f"dbt-{len(runs)}.log"), "dbt build")
+        results = _dbt_run_results(target / "run_results.json")
+        runs.append({"label": label, "wall_s": measured.wall_s, "cpu_s": measured.cpu_s,
+                     "peak_rss_mb": measured.peak_rss_mb, **results})
+        _log(f"  dbt {label}: {measured.wall_s:.1f}s, peak RSS {measured.peak_rss_mb:.0f} MB, "
+             f"{results['nodes']} nodes {results['statuses']}")
+    return {"complete": complete["worker"], "runs": runs, **_warehouse_summary(data_dir / "warehouse.duckdb")}
+
+
+def _dbt_run_results(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    results = data.get("results", [])
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    slowest = sorted(results, key=lambda r: r.get("execution_time") or 0, reverse=True)[:5]
+    return {
+        "elapsed_s": data.get("elapsed_time"),
+        "nodes": len(results),
+        "statuses": statuses,
+        "slowest": [(r["unique_id"].split(".", 2)[-1], r.get("execution_time") or 0.0) for r in slowest],
+    }
+
+
+def _warehouse_summary(path: Path) -> dict:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+        ).fetchall()]
+        marts = [(t, con.execute(f'select count(*) from marts."{t}"').fetchone()[0]) for t in tables]
+    return {"marts": marts, "warehouse_mb": path.stat().st_size / 1e6}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument("--months", type=int, default=12, help="headline history length (months)")
+    parser.add_argument("--series", help="history lengths to run, comma list (default: months/2, months, 2x months)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the headline history length (median shown)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=datetime.now(UTC).date(),
+                        help="the sandbox's today, YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument("--concurrency", type=int, default=8, help="HTTP concurrency (the connector's default is 8)")
+    parser.add_argument("--quick", action="store_true", help="tiny scale smoke test (4 customers, 1/2/3 months)")
+    parser.add_argument("--no-dbt", action="store_true")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--no-what-if", action="store_true",
+                        help="skip the experiment run with the httpx response cycle broken")
+    parser.add_argument("--output", help="markdown report path (default docs/benchmarks.md; none with --quick)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (lakes, logs, raw JSON results)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.customers, args.months, args.repeat = 4, 2, 1
+        args.series = args.series or "1,2,3"
+    series = _series(args.months, args.series)
+    output = None if args.no_write else Path(args.output) if args.output else (
+        None if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
+
+    work = Path(tempfile.mkdtemp(prefix="utility-bench-"))
+    _log(f"{args.customers} customers, history {series} months (headline {args.months}, x{args.repeat}), "
+         f"as_of {args.as_of}, concurrency {args.concurrency}; work dir {work}")
+    started = time.perf_counter()
+    results: dict = {
+        "config": {"customers": args.customers, "months": args.months, "series": series, "seed": args.seed,
+                   "as_of": args.as_of.isoformat(), "repeat": args.repeat, "concurrency": args.concurrency,
+                   "quick": args.quick},
+        "machine": report.describe_machine(),
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "series": [],
+    }
+    try:
+        for months in series:
+            headline = months == args.months
+            results["series"].append(run_history(
+                months, args, work, repeat=args.repeat if headline else 1,
+                profile=not args.no_profile and months == series[0],
+                keep_lake=headline and not args.no_dbt,
+                what_if=not args.no_what_if,
+            ))
+        _log("micro-measurements (month split, constant columns)")
+        results["micro"] = micro.run()
+        results["total_s"] = time.perf_counter() - started
+        (work / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        markdown = report.render(results)
+        print(report.render_tables(results))
+        if output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(markdown)
+            _log(f"wrote {output}")
+        _log(f"done in {results['total_s']:.0f}s" + (f"; raw results {work / 'results.json'}" if args.keep else ""))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
