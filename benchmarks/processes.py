@@ -67,6 +67,29 @@ def measure(argv: list[str], *, log_path: Path, env: dict[str, str] | None = Non
                     sys_s=usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024, log_path=log_path)
 
 
+def system_busy_seconds() -> float:
+    """CPU-seconds all processes of the machine have used so far (every core, /proc/stat)."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / _CLK_TCK
+
+
+def wait_for_quiet(max_wait_s: float, *, threshold_cores: float = 0.25, sample_s: float = 1.0) -> float:
+    """Wait until the machine is nearly idle (other sessions' tests, builds...); returns the seconds waited.
+
+    Gives up after max_wait_s: the measurement then runs anyway and reports the other CPU it saw.
+    """
+    started = time.perf_counter()
+    while True:
+        before = system_busy_seconds()
+        time.sleep(sample_s)
+        busy = (system_busy_seconds() - before) / sample_s
+        waited = time.perf_counter() - started
+        if busy < threshold_cores or waited >= max_wait_s:
+            return waited
+
+
 def check(result: Measured, what: str) -> Measured:
     if result.returncode != 0:
         raise RuntimeError(f"{what} failed with exit code {result.returncode}; log {result.log_path}:\n"

@@ -220,7 +220,7 @@ CONTENDERS = {
 
 def results_table(ds: list[dict], concurrency: int) -> str:
     headers = ["history", "contender", "readings", "phase wall (s)", "readings/s", "JSON MB/s",
-               "process wall (s)", "process CPU (s)", "sandbox CPU (s)", "peak RSS (MB)"]
+               "process wall (s)", "process CPU (s)", "sandbox CPU (s)", "other CPU (s)", "peak RSS (MB)"]
     rows = []
     for d in ds:
         for key, phase_s, rate, readings in (
@@ -237,8 +237,8 @@ def results_table(ds: list[dict], concurrency: int) -> str:
             label = CONTENDERS[key].replace("same requests and concurrency", f"same requests, {concurrency} threads")
             rows.append([months_label(d['months']), label, fmt_int(readings), fmt_s(phase_s, 2), rate_text,
                          fmt_int(d["json_bytes"] / 1e6 / phase_s if phase_s else None), fmt_s(run["wall_s"], 2),
-                         fmt_s(run["cpu_s"]), fmt_s(run["sandbox_cpu_s"]), rss_text])
-    return table(headers, rows, "llrrrrrrrr")
+                         fmt_s(run["cpu_s"]), fmt_s(run["sandbox_cpu_s"]), fmt_s(run.get("other_cpu_s")), rss_text])
+    return table(headers, rows, "llrrrrrrrrr")
 
 
 def workload_table(ds: list[dict], config: dict) -> str:
@@ -279,9 +279,9 @@ def dbt_section(dbt: dict | None, headline: dict) -> str:
     for run in dbt["runs"]:
         statuses = ", ".join(f"{v} {k}" for k, v in sorted(run["statuses"].items()))
         rows.append([run["label"], fmt_s(run["wall_s"]), fmt_s(run["elapsed_s"]), fmt_s(run["cpu_s"]),
-                     fmt_int(run["peak_rss_mb"]), f"{run['nodes']} ({statuses})"])
-    lines.append(table(["dbt build", "process wall (s)", "dbt elapsed (s)", "CPU (s)", "peak RSS (MB)",
-                        "nodes (status)"], rows))
+                     fmt_s(run.get("other_cpu_s")), fmt_int(run["peak_rss_mb"]), f"{run['nodes']} ({statuses})"])
+    lines.append(table(["dbt build", "process wall (s)", "dbt elapsed (s)", "CPU (s)", "other CPU (s)",
+                        "peak RSS (MB)", "nodes (status)"], rows))
     first = dbt["runs"][0]
     lines += ["", "Slowest nodes of the first build: " + ", ".join(
         f"`{name}` {secs:.2f}s" for name, secs in first["slowest"]) + "."]
@@ -409,6 +409,15 @@ def memory_note(first: dict, last: dict) -> str:
     a, b = first.get("what_if"), last.get("what_if")
     if not a or not b or first is last:
         return ""
+    try:
+        import inspect
+
+        from connectors.lake import DatasetWriter
+
+        open_partitions = inspect.signature(DatasetWriter.__init__).parameters["max_open_partitions"].default
+        writer_note = f"the writer keeps at most {open_partitions} month partitions open"
+    except (ImportError, KeyError):
+        writer_note = "the writer buffers month partitions until it flushes them"
     ga = a["peak_rss_mb"] - a["worker"]["memory"]["before_intervals"]["rss_mb"]
     gb = b["peak_rss_mb"] - b["worker"]["memory"]["before_intervals"]["rss_mb"]
     return (
@@ -416,7 +425,7 @@ def memory_note(first: dict, last: dict) -> str:
         f"{b['peak_rss_mb']:,.0f} MB at {months_label(last['months'])} (x{b['peak_rss_mb'] / a['peak_rss_mb']:.2f}; "
         f"interval-phase growth {ga:,.0f} → {gb:,.0f} MB). What remains is not broken down by this run: a probe with "
         "`tracemalloc` and `pa.total_allocated_bytes()` while writing this saw the Arrow pool at about 70-110 MB during "
-        "the interval phase (the writer keeps at most 4 month partitions open, and the requests come month by month), "
+        f"the interval phase ({writer_note}, and the requests come month by month), "
         "the rest being the Python objects of the bodies parsed at once (finding 4) and memory the allocators keep.\n"
     )
 
@@ -574,6 +583,10 @@ the command to refresh this file (`--quick` for a smoke test that writes nothing
   child). "Phase wall" is the interval sync (or the download) alone, timed inside the process; readings/s use it.
   "Process wall" adds interpreter start-up, imports, the customers sync and the policy compile.
 * **JSON bytes** are the response body bytes counted by the download-only run.
+* **Other CPU** is what every other process of the machine used meanwhile (`/proc/stat` minus the worker and the
+  sandbox): other sessions share this machine. Before each measured process the run waits (up to
+  {config.get('quiet_wait_s', 30):.0f} s) for the machine to be idle; a run with a large "other CPU" figure is less
+  trustworthy than its neighbours.
 
 ## Machine
 

@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import micro, report
-from .processes import PROJECT_ROOT, PYTHON, SandboxProcess, check, measure
+from .processes import PROJECT_ROOT, PYTHON, SandboxProcess, check, measure, system_busy_seconds, wait_for_quiet
 
 API_KEY = "bench-key"
 DBT = str(Path(PYTHON).with_name("dbt"))
@@ -53,16 +53,31 @@ def _series(months: int, explicit: str | None) -> list[int]:
     return values
 
 
+QUIET_WAIT_S = 30.0
+_settings = {"quiet_wait_s": QUIET_WAIT_S}
+
+
+def _quiet(what: str) -> float:
+    waited = wait_for_quiet(_settings["quiet_wait_s"])
+    if waited >= _settings["quiet_wait_s"]:
+        _log(f"  (the machine is busy with other processes; measuring {what} anyway)")
+    return waited
+
+
 def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: str) -> dict:
-    """One measured worker process; returns the measurement, its JSON result and sandbox CPU."""
+    """One measured worker process; returns the measurement, its JSON result, the sandbox's CPU
+    and the CPU other processes of the machine used meanwhile."""
     argv = [PYTHON, "-m", "benchmarks.worker", mode, "--base-url", sandbox.base_url, "--api-key", API_KEY,
             "--out", str(out), *extra]
-    cpu_before = sandbox.cpu_seconds()
+    waited = _quiet(mode)
+    cpu_before, busy_before = sandbox.cpu_seconds(), system_busy_seconds()
     measured = check(measure(argv, log_path=log), f"benchmarks.worker {mode}")
+    sandbox_cpu = sandbox.cpu_seconds() - cpu_before
+    other = max(0.0, system_busy_seconds() - busy_before - measured.cpu_s - sandbox_cpu)
     return {
         "wall_s": measured.wall_s, "cpu_s": measured.cpu_s, "user_s": measured.user_s, "sys_s": measured.sys_s,
-        "peak_rss_mb": measured.peak_rss_mb, "sandbox_cpu_s": sandbox.cpu_seconds() - cpu_before,
-        "worker": json.loads(out.read_text()),
+        "peak_rss_mb": measured.peak_rss_mb, "sandbox_cpu_s": sandbox_cpu, "other_cpu_s": other,
+        "waited_for_quiet_s": waited, "worker": json.loads(out.read_text()),
     }
 
 
@@ -140,10 +155,13 @@ def run_dbt(data_dir: Path, sandbox: SandboxProcess, work: Path) -> dict:
     for label in ("first build (fresh target dir: full parse)", "second build (partial parse)"):
         argv = [DBT, "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
                 "--target-path", str(target), "--log-path", str(logs)]
+        _quiet("dbt build")
+        busy_before = system_busy_seconds()
         measured = check(measure(argv, env=env, log_path=work / "logs" / f"dbt-{len(runs)}.log"), "dbt build")
         results = _dbt_run_results(target / "run_results.json")
+        other = max(0.0, system_busy_seconds() - busy_before - measured.cpu_s)
         runs.append({"label": label, "wall_s": measured.wall_s, "cpu_s": measured.cpu_s,
-                     "peak_rss_mb": measured.peak_rss_mb, **results})
+                     "peak_rss_mb": measured.peak_rss_mb, "other_cpu_s": other, **results})
         _log(f"  dbt {label}: {measured.wall_s:.1f}s, peak RSS {measured.peak_rss_mb:.0f} MB, "
              f"{results['nodes']} nodes {results['statuses']}")
     return {"complete": complete["worker"], "runs": runs, **_warehouse_summary(data_dir / "warehouse.duckdb")}
@@ -193,10 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="markdown report path (default docs/benchmarks.md; none with --quick)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (lakes, logs, raw JSON results)")
+    parser.add_argument("--quiet-wait", type=float, default=QUIET_WAIT_S,
+                        help="before each measured process, wait up to this many seconds for the machine to be idle")
     args = parser.parse_args(argv)
     if args.quick:
         args.customers, args.months, args.repeat = 4, 2, 1
         args.series = args.series or "1,2,3"
+    _settings["quiet_wait_s"] = args.quiet_wait
     series = _series(args.months, args.series)
     output = None if args.no_write else Path(args.output) if args.output else (
         None if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
@@ -208,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "config": {"customers": args.customers, "months": args.months, "series": series, "seed": args.seed,
                    "as_of": args.as_of.isoformat(), "repeat": args.repeat, "concurrency": args.concurrency,
-                   "quick": args.quick},
+                   "quick": args.quick, "quiet_wait_s": args.quiet_wait},
         "machine": report.describe_machine(),
         "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "series": [],

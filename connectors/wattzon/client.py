@@ -20,7 +20,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from ipaddress import ip_address
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
+from pydantic import BaseModel, ValidationError
 
 from ..core.errors import (
     ConfigurationError,
@@ -37,7 +38,7 @@ from ..core.errors import (
     VendorResponseError,
 )
 from ..core.http import RetryPolicy, Timeouts, VendorHttpClient
-from ..core.records import Parsed, parse_records
+from ..core.records import Parsed, describe_validation_error, parse_records
 from ..core.redaction import register_secret
 from .crypto import TransmissionKeyCache, encrypt_sensitive_value
 from .jobs import poll_until_finished
@@ -61,6 +62,7 @@ _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 log = logging.getLogger("connectors.wattzon")
 T = TypeVar("T")
+R = TypeVar("R", bound=BaseModel)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -257,12 +259,12 @@ class WattzonClient:
         return str(body["string"])
 
     def certificate_info(self) -> CertificateInfo:
-        return CertificateInfo.model_validate(self._object("GET", "/certificates/info/"))
+        return self._record(CertificateInfo, "GET", "/certificates/info/")
 
     # -- ZIP and utility information ----------------------------------------------------------------
 
     def zip_info(self, zipcode: str) -> ZipInfo:
-        return ZipInfo.model_validate(self._object("GET", f"/zips/{_segment(zipcode, 'zipcode')}/", "/zips/{zipcode}/"))
+        return self._record(ZipInfo, "GET", f"/zips/{_segment(zipcode, 'zipcode')}/", "/zips/{zipcode}/")
 
     def find_utilities(self, zipcode: str | None = None, name: str | None = None, type: str | None = None) -> list[int]:
         """Provider ids by ZIP code and/or name (one of them is required), optionally by type."""
@@ -272,9 +274,8 @@ class WattzonClient:
         return _ids(_list_in(body, "provider_ids", "GET", "/utilities/"), "GET", "/utilities/")
 
     def utility(self, provider_id: int | str) -> UtilityProvider:
-        body = self._object("GET", f"/utilities/{_segment(provider_id, 'provider id')}/", "/utilities/{provider_id}/")
-        body.setdefault("id", provider_id)
-        return UtilityProvider.model_validate(body)
+        path = f"/utilities/{_segment(provider_id, 'provider id')}/"
+        return self._record(UtilityProvider, "GET", path, "/utilities/{provider_id}/", defaults={"id": provider_id})
 
     # -- profiles ---------------------------------------------------------------------------------
 
@@ -298,10 +299,9 @@ class WattzonClient:
         return _ids(_list_in(body, "profiles", "GET", "/profiles/"), "GET", "/profiles/")
 
     def get_profile(self, profile_id: int | str) -> Profile:
-        body = self._object("GET", f"/profiles/{_profile_segment(profile_id)}/", "/profiles/{profile_id}/")
-        if body.get("id") is None and body.get("profile_id") is None:
-            body["id"] = profile_id
-        return Profile.model_validate(body)
+        path = f"/profiles/{_profile_segment(profile_id)}/"
+        # The seed's retrieve answer names no id: it is the one asked for.
+        return self._record(Profile, "GET", path, "/profiles/{profile_id}/", defaults={"id": profile_id})
 
     def create_profile(self, provider_id: int | str, zipcode: str | None = None, label: str | None = None) -> Profile:
         payload: dict[str, Any] = {"provider_id": int(provider_id)}
@@ -309,8 +309,7 @@ class WattzonClient:
             payload["zipcode"] = str(zipcode)
         if label is not None:
             payload["label"] = label
-        body = self._object("POST", "/profiles/", json=payload)
-        profile = Profile.model_validate(body)
+        profile = self._record(Profile, "POST", "/profiles/", json=payload)
         if profile.id is None:
             raise VendorResponseError(VENDOR, "POST", "/profiles/", 200, "the create answer carries no profile id")
         log.info("wattzon: created profile %s for provider %s", profile.id, provider_id)
@@ -324,10 +323,8 @@ class WattzonClient:
             raise ValueError(f"change_profile accepts {sorted(allowed)}, not {unknown}")
         payload = {k: v for k, v in fields.items() if v is not None}
         path = f"/profiles/{_profile_segment(profile_id)}/"
-        body = self._object("PUT", path, "/profiles/{profile_id}/", json=payload)
-        if body.get("id") is None and body.get("profile_id") is None:
-            body["id"] = profile_id
-        return Profile.model_validate(body)
+        return self._record(Profile, "PUT", path, "/profiles/{profile_id}/", json=payload,
+                            defaults={"id": profile_id})
 
     def delete_profile(self, profile_id: int | str) -> None:
         self.http.request("DELETE", f"/profiles/{_profile_segment(profile_id)}/")
@@ -336,7 +333,7 @@ class WattzonClient:
 
     def transmission_key(self) -> TransmissionKey:
         """A fresh transmission key (uncached; the client caches through `self.keys`)."""
-        return TransmissionKey.model_validate(self._object("GET", "/profiles/keys/"))
+        return self._record(TransmissionKey, "GET", "/profiles/keys/")
 
     def list_sensitive_fields(self, profile_id: int | str) -> list[str]:
         endpoint = f"/profiles/{_profile_segment(profile_id)}/sensitive/"
@@ -440,14 +437,12 @@ class WattzonClient:
         return str(job_id)
 
     def job_status(self, job_id: str) -> JobStatus:
-        body = self._object("GET", f"/jobs/{_segment(job_id, 'job id')}/", "/jobs/{job_id}/")
-        body.setdefault("job_id", job_id)
-        return JobStatus.model_validate(body)
+        path = f"/jobs/{_segment(job_id, 'job id')}/"
+        return self._record(JobStatus, "GET", path, "/jobs/{job_id}/", defaults={"job_id": job_id})
 
     def last_job(self, profile_id: int | str) -> JobStatus:
-        return JobStatus.model_validate(
-            self._object("GET", f"/jobs/profiles/{_profile_segment(profile_id)}/", "/jobs/profiles/{profile_id}/")
-        )
+        path = f"/jobs/profiles/{_profile_segment(profile_id)}/"
+        return self._record(JobStatus, "GET", path, "/jobs/profiles/{profile_id}/")
 
     def wait_for_job(
         self,
@@ -512,6 +507,19 @@ class WattzonClient:
             raise VendorResponseError(VENDOR, method, endpoint or path, response.status_code,
                                       f"expected a JSON object, got {type(body).__name__}")
         return body
+
+    def _record(self, model: type[R], method: str, path: str, endpoint: str | None = None, *, json: Any = None,
+                defaults: Mapping[str, Any] | None = None) -> R:
+        """One object answer as a typed record; `defaults` fill fields the answer leaves out (the
+        id the request named). A body that does not fit the model is a VendorResponseError."""
+        body = self._object(method, path, endpoint, json=json)
+        for name, value in (defaults or {}).items():
+            if body.get(name) is None:
+                body[name] = value
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            raise VendorResponseError(VENDOR, method, endpoint or path, 200, describe_validation_error(exc)) from None
 
     def _path_of_uri(self, uri: str) -> str:
         """A path relative to the base URL from an API URI; refuses other hosts and paths outside

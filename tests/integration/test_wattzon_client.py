@@ -23,6 +23,7 @@ from connectors.core.errors import (
     VendorAuthError,
     VendorNotFoundError,
     VendorRequestError,
+    VendorResponseError,
     VendorUnavailableError,
 )
 from connectors.core.http import RetryPolicy
@@ -353,6 +354,20 @@ def test_completion_is_decided_by_finished_only(client, wattzon):
         "AgentState.mfa_expired", "mfa_expired", True, "new")
     assert final.is_success is False
     assert fake.sleeps == [2]
+
+
+def test_malformed_answers_are_vendor_response_errors(client, wattzon):
+    *_, state = wattzon
+    job_id = client.start_job(101)
+    state.inject_faults(f"/jobs/{job_id}", [{"status": 200, "body": {"job_status": "x", "finished": "maybe"}}])
+    with pytest.raises(VendorResponseError, match="finished: expected true or false, got 'maybe'"):
+        client.job_status(job_id)
+    state.inject_faults("/profiles/keys", [{"status": 200, "body": {"expires": 1}}])
+    with pytest.raises(VendorResponseError, match="transmission key without public_key"):
+        client.add_sensitive_field(101, "token", "value")
+    state.inject_faults("/profiles", [{"status": 200, "raw": "<html>oops</html>"}], method="GET")
+    with pytest.raises(VendorResponseError, match="not valid JSON"):
+        client.list_profiles()
 
 
 def test_deadline_raises_job_timeout_naming_job_and_status(client):
