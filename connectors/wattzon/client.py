@@ -41,7 +41,7 @@ from ..core.http import RetryPolicy, Timeouts, VendorHttpClient
 from ..core.records import Parsed, describe_validation_error, parse_records
 from ..core.redaction import register_secret
 from .crypto import TransmissionKeyCache, encrypt_sensitive_value
-from .jobs import poll_until_finished
+from .jobs import JobTimeoutError, poll_until_finished
 from .records import (
     BillRecord,
     CertificateInfo,
@@ -61,6 +61,12 @@ CERT_ENV, KEY_ENV, CA_ENV, BASE_URL_ENV = "WATTZON_CERT_FILE", "WATTZON_KEY_FILE
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 log = logging.getLogger("connectors.wattzon")
+
+__all__ = [
+    "DEFAULT_BASE_URL", "INTERVAL_FORMATS", "JOB_MODES", "JobStatus", "JobTimeoutError", "NoAgentError",
+    "SensitiveFieldExistsError", "TransmissionKeyError", "WattzonClient", "check_connection_settings",
+    "wattzon_error_parser",
+]
 T = TypeVar("T")
 R = TypeVar("R", bound=BaseModel)
 

@@ -39,7 +39,7 @@
         'bills': [
             'vendor', 'vendor_bill_id', 'external_id', 'vendor_customer_id', 'customer_external_id',
             'vendor_account_id', 'account_number', 'utility', 'statement_date', 'period_start',
-            'period_end', 'status', 'is_vendor_unlocked', 'is_masked', 'currency', 'total_amount',
+            'period_end', 'due_date', 'status', 'is_vendor_unlocked', 'is_masked', 'currency', 'total_amount',
             'outstanding_balance', 'electricity_amount', 'delivery_charge', 'supply_charge',
             'community_solar_bill_credit', 'gas_amount', 'electricity_usage_kwh', 'gas_usage',
             'gas_usage_unit', 'has_pdf', 'load_id', 'extracted_at'],

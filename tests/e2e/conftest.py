@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from connectors.bayou.sandbox import generate_dataset, start_bayou_sandbox
+from connectors.wattzon.sandbox import generate_dataset as generate_wattzon_dataset
+from connectors.wattzon.sandbox import start_wattzon_sandbox
 
 AS_OF = date(2026, 11, 1)
 API_KEY = "bayou-e2e-SECRET-4f9c2a7e1d"  # talks to the sandbox in "real vendor" mode
@@ -23,8 +25,11 @@ API_KEY = "bayou-e2e-SECRET-4f9c2a7e1d"  # talks to the sandbox in "real vendor"
 class PipelineRun:
     data_dir: Path
     policy_file: Path
-    state: object  # the sandbox's SandboxState
+    state: object  # the Bayou sandbox's SandboxState
     dataset: object
+    wattzon_state: object = None
+    wattzon_dataset: object = None
+    secrets: dict[str, str] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
     event_text: list[str] = field(default_factory=list)
 
@@ -89,15 +94,31 @@ def pipeline(tmp_path_factory):
     policy_file = data_dir / "policy.yml"
     dataset = generate_dataset(seed=7, customers=8, months=30, as_of=AS_OF)
     server, base_url = start_bayou_sandbox(api_key=API_KEY, dataset=dataset)
+    # WattzOn in "real vendor" mode too: its sandbox over HTTPS, our client certificate and CA.
+    wattzon_dataset = generate_wattzon_dataset(seed=7, profiles=5, months=18, as_of=AS_OF)
+    wattzon_server, wattzon_url, pki = start_wattzon_sandbox(
+        dataset=wattzon_dataset, tls=True, directory=tmp_path_factory.mktemp("wattzon-pki"))
     saved = dict(os.environ)
     os.environ.update({
         "UTILITY_DATA_DIR": str(data_dir),
         "UTILITY_POLICY_FILE": str(policy_file),
         "BAYOU_API_KEY": API_KEY,
         "BAYOU_BASE_URL": base_url,
+        "WATTZON_BASE_URL": wattzon_url,
+        "WATTZON_CERT_FILE": str(pki.client_cert_file),
+        "WATTZON_KEY_FILE": str(pki.client_key_file),
+        "WATTZON_CA_FILE": str(pki.ca_file),
     })
     os.environ.pop("UTILITY_VENDORS", None)
-    run = PipelineRun(data_dir, policy_file, server.app.state.sandbox, dataset)
+    run = PipelineRun(data_dir, policy_file, server.app.state.sandbox, dataset,
+                      wattzon_state=wattzon_server.app.state.sandbox, wattzon_dataset=wattzon_dataset)
+    private_key = pki.client_key_file.read_text()
+    run.secrets = {
+        "bayou api key": API_KEY,
+        # the body of the client's private key, line by line long enough to be unmistakable
+        **{f"wattzon private key line {i}": line for i, line in enumerate(private_key.splitlines())
+           if len(line) >= 40},
+    }
     run.write_policy({
         "default": {"history": 12, "continuous": True},
         "customers": [],
@@ -108,5 +129,6 @@ def pipeline(tmp_path_factory):
         yield run
     finally:
         server.stop()
+        wattzon_server.stop()
         os.environ.clear()
         os.environ.update(saved)

@@ -38,7 +38,7 @@ def test_every_mart_has_rows_and_unique_keys(pipeline):
         (dupes,) = pipeline.sql(
             f"select count(*) from (select {KEYS[mart]} from marts.{mart} group by all having count(*) > 1)")[0]
         assert dupes == 0, f"{mart} has duplicate keys"
-    assert pipeline.sql("select distinct vendor from marts.fct_bills") == [("bayou",)]
+    assert pipeline.sql("select distinct vendor from marts.fct_bills order by 1") == [("bayou",), ("wattzon",)]
 
 
 def test_locked_bills_carry_no_amounts_or_usage(pipeline):
@@ -57,7 +57,7 @@ def test_locked_bills_carry_no_amounts_or_usage(pipeline):
 def test_bills_follow_the_policy_and_only_in_policy_bills_were_unlocked(pipeline):
     policy = compiled_policy()
     bills = pipeline.sql("select vendor_bill_id, vendor_customer_id, statement_date, is_locked, total_amount, status "
-                         "from marts.fct_bills")
+                         "from marts.fct_bills where vendor = 'bayou'")
     unlocked_through_api = set(unlock_calls(pipeline.state))
     assert unlocked_through_api, "some in-policy bills were locked at Bayou and must have been unlocked"
     defaults = {str(b.id): b.default_status for b in pipeline.dataset.bills}
@@ -73,7 +73,7 @@ def test_bills_follow_the_policy_and_only_in_policy_bills_were_unlocked(pipeline
             assert not is_locked and total is not None
     # the per-bill unlock from policy.yml got its data although it is far outside the window
     unlocked_by_policy = pipeline.sql("select vendor_bill_id, is_locked, total_amount from marts.fct_bills "
-                                      "where vendor_bill_id in (select vendor_bill_id from staging.stg_policy__unlocked_bills)")
+                                      "where vendor = 'bayou' and vendor_bill_id in (select vendor_bill_id from staging.stg_policy__unlocked_bills)")
     assert len(unlocked_by_policy) == 1 and unlocked_by_policy[0][1] is False and unlocked_by_policy[0][2] is not None
 
 
@@ -98,14 +98,15 @@ def test_units_are_converted(pipeline):
     bill_id, cents = pipeline.lake_sql(
         "select bill_id, total_amount_cents from read_parquet('LAKE/bayou/bills/*.parquet') "
         "where total_amount_cents is not null order by bill_id limit 1")[0]
-    (total,) = pipeline.sql("select total_amount from marts.fct_bills where vendor_bill_id = ?", [bill_id])[0]
+    (total,) = pipeline.sql("select total_amount from marts.fct_bills where vendor = 'bayou' and vendor_bill_id = ?",
+                            [bill_id])[0]
     assert total == Decimal(cents) / 100
     # Wh -> kWh on bill meters
     bill_id, meter_id, wh = pipeline.lake_sql(
         "select bill_id, meter_id, consumption from read_parquet('LAKE/bayou/bill_meters/*.parquet') "
         "where meter_type = 'electric' and consumption is not null order by bill_id limit 1")[0]
-    usage, unit = pipeline.sql("select usage, usage_unit from marts.fct_bill_meters "
-                               "where vendor_bill_id = ? and vendor_meter_id = ?", [bill_id, meter_id])[0]
+    usage, unit = pipeline.sql("select usage, usage_unit from marts.fct_bill_meters where vendor = 'bayou' "
+                               "and vendor_bill_id = ? and vendor_meter_id = ?", [bill_id, meter_id])[0]
     assert unit == "kWh" and Decimal(str(usage)) == Decimal(str(wh)) / 1000
     # Wh -> kWh on intervals, timestamps in UTC
     meter_id, start, wh = pipeline.lake_sql(
@@ -114,9 +115,9 @@ def test_units_are_converted(pipeline):
         "where electricity_consumption_wh > 0 and conflicting_fields is null order by interval_start desc limit 1")[0]
     usage, unit, tz = pipeline.sql(
         "select usage, unit, strftime(interval_start at time zone 'UTC', '%z') from marts.fct_intervals "
-        "where vendor_meter_id = ? and interval_start = ?", [meter_id, start])[0]
+        "where vendor = 'bayou' and vendor_meter_id = ? and interval_start = ?", [meter_id, start])[0]
     assert unit == "kWh" and usage == pytest.approx(wh / 1000)
-    gas_units = pipeline.sql("select distinct unit from marts.fct_intervals where commodity = 'gas'")
+    gas_units = pipeline.sql("select distinct unit from marts.fct_intervals where vendor = 'bayou' and commodity = 'gas'")
     assert gas_units in ([], [("therm",)])
 
 

@@ -38,7 +38,7 @@ def test_newly_unlocked_bill_gets_its_data(pipeline, changed):
     _, bill = changed
     assert str(bill.id) in unlock_calls(pipeline.state)
     is_locked, total = pipeline.sql(
-        "select is_locked, total_amount from marts.fct_bills where vendor_bill_id = ?", [str(bill.id)])[0]
+        "select is_locked, total_amount from marts.fct_bills where vendor = 'bayou' and vendor_bill_id = ?", [str(bill.id)])[0]
     assert is_locked is False and total is not None
 
 
@@ -48,11 +48,11 @@ def test_customer_switched_to_continuous_false_stops_getting_new_data(pipeline, 
     cid = str(customer.id)
     # marts: every ongoing bill is a locked row, no reading on or after the link date
     ongoing = pipeline.sql("select is_locked, total_amount from marts.fct_bills "
-                           "where vendor_customer_id = ? and statement_date >= ?", [cid, link_date])
+                           "where vendor = 'bayou' and vendor_customer_id = ? and statement_date >= ?", [cid, link_date])
     assert ongoing and all(locked and total is None for locked, total in ongoing)
     (late_readings,) = pipeline.sql(
         "select count(*) from marts.fct_intervals i join marts.dim_meters m using (vendor, vendor_meter_id) "
-        "where m.vendor_customer_id = ? and i.interval_start >= ?", [cid, link_date])[0]
+        "where vendor = 'bayou' and m.vendor_customer_id = ? and i.interval_start >= ?", [cid, link_date])[0]
     assert late_readings == 0
     # ingestion: the re-run asked for no readings after the link ...
     for call in pipeline.state.calls_snapshot():

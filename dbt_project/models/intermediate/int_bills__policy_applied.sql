@@ -8,7 +8,7 @@
     The rules that produce those rows (history months, continuous, link date) live in
     connectors/policy.py only; this model just joins.
 
-    A bill is locked (is_locked, every amount and usage NULL) when it is out of policy, when
+    A bill is locked (is_locked, every amount and usage and the due date NULL) when it is out of policy, when
     its raw row was masked at ingestion, or when the vendor does not report it unlocked.
 -#}
 {%- set masked_columns = [
@@ -94,6 +94,7 @@ final as (
         statement_date,
         period_start,
         period_end,
+        case when lock_reason is null then due_date end as due_date,
         status,
         lock_reason is not null as is_locked,
         lock_reason,

@@ -26,6 +26,7 @@ final as (
         statement_date,
         period_start,
         period_end,
+        due_date,
         status,
         is_locked,
         lock_reason,

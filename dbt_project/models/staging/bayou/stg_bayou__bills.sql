@@ -24,6 +24,8 @@ renamed as (
         cast(billed_on as date) as statement_date,
         cast(billing_period_from as date) as period_start,
         cast(billing_period_to as date) as period_end,
+        -- Bayou gives no due date
+        cast(null as date) as due_date,
 
         -- status
         status,
