@@ -543,7 +543,8 @@ def render(results: dict) -> str:
     readings_ratio = last["readings"] / first["readings"] if first["readings"] else 0
     growth_first = first["ing"]["peak_rss_mb"] - first["rss_before_intervals"]
     growth_last = last["ing"]["peak_rss_mb"] - last["rss_before_intervals"]
-    verdict = "**Roughly flat**" if rss_ratio < 1.2 else "**Not flat**"
+    verdict = ("**Flat**" if rss_ratio < 1.1 else "**Not flat, but far from proportional to history**"
+               if rss_ratio < 1 + (readings_ratio - 1) / 2 else "**Grows with history**")
     verdict += (
         f": the pipeline's peak RSS went from {first['ing']['peak_rss_mb']:,.0f} MB at {months_label(first['months'])} "
         f"to {last['ing']['peak_rss_mb']:,.0f} MB at {months_label(last['months'])} (x{rss_ratio:.2f}) while the "
@@ -585,8 +586,9 @@ the command to refresh this file (`--quick` for a smoke test that writes nothing
 * **JSON bytes** are the response body bytes counted by the download-only run.
 * **Other CPU** is what every other process of the machine used meanwhile (`/proc/stat` minus the worker and the
   sandbox): other sessions share this machine. Before each measured process the run waits (up to
-  {config.get('quiet_wait_s', 30):.0f} s) for the machine to be idle; a run with a large "other CPU" figure is less
-  trustworthy than its neighbours.
+  {config.get('quiet_wait_s', 30):.0f} s) for the machine to be idle, and a run during which other processes used
+  more than 15% of a core is measured again (up to 3 attempts); a large "other CPU" figure that remains marks a
+  less trustworthy row.
 
 ## Machine
 

@@ -13,6 +13,12 @@ ignore, unlocked / vendor-locked / masked-at-ingestion bills, a bill unlocked on
 policy windows with NULL (unbounded) bounds, conflicting interval readings, a meter only known
 from intervals, an account only known from bills and a quarantined record.
 
+WattzOn (`lake/wattzon/...`): profiles with and without jobs (success, credential_error),
+statements with electricity + gas + billing records, without a billing record (total = sum of
+costs, water in gallons), masked outside the policy, an older agent's record with only `date`
+and no meter number, a re-extracted interval reading (the latest extraction wins) and a mock
+interval meter that differs from the bills' meter number.
+
 The script replaces `<dir>/lake` entirely; it touches nothing else.
 """
 
@@ -82,6 +88,48 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     ] + META,
 }
 
+MONEY = pa.decimal128(18, 4)
+USAGE = pa.decimal128(20, 4)
+
+WATTZON_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
+    "profiles": [
+        ("profile_id", STR), ("utility_provider", STR), ("utility_provider_id", STR), ("label", STR),
+        ("tags", STR), ("zipcode", STR), ("created", TS), ("modified", TS),
+    ] + META,
+    "jobs": [
+        ("job_id", STR), ("profile_id", STR), ("mode", STR), ("job_status", STR), ("status", STR),
+        ("finished", BOOL), ("detail", STR), ("source", STR), ("new_records", I64),
+        ("existing_records", I64),
+    ] + META,
+    "bills": [
+        ("profile_id", STR), ("bill_id", STR), ("record_type", STR), ("statement_id", STR),
+        ("statement_date", DATE), ("account_number", STR), ("service_id", STR), ("meter_number", STR),
+        ("name", STR), ("service_address", STR), ("bill_date", DATE), ("start_date", TS),
+        ("end_date", TS), ("date", TS), ("cost", MONEY), ("usage", USAGE), ("units", STR),
+        ("currency", STR), ("retail_energy_provider", STR), ("rate_plan", STR),
+        ("exported_energy", USAGE), ("previous_balance", MONEY), ("payment_received", MONEY),
+        ("past_due_balance", MONEY), ("current_charges", MONEY), ("total_amount_due", MONEY),
+        ("due_date", DATE), ("payment_date", DATE), ("pdf", STR), ("pdf_sha256", STR),
+        ("cached", BOOL), ("cached_job_id", STR), ("is_masked", BOOL),
+    ] + META,
+    "bill_pdfs": [
+        ("profile_id", STR), ("bill_id", STR), ("statement_id", STR), ("sha256", STR),
+        ("size_bytes", I64), ("path", STR),
+    ] + META,
+    "interval_periods": [
+        ("profile_id", STR), ("meter_id", STR), ("month_id", STR), ("first_interval", TS),
+        ("last_interval", TS), ("complete", BOOL), ("extraction_time", TS),
+        ("source_file_size", I64), ("job_id_extracted", STR), ("readings_landed", I64),
+    ] + META,
+    "intervals": [
+        ("profile_id", STR), ("meter_id", STR), ("month_id", STR), ("interval_start", TS),
+        ("interval_end", TS), ("usage_kwh", F64), ("timezone", STR), ("extraction_time", TS),
+    ] + META,
+    "quarantine": SCHEMAS["quarantine"],
+}
+
+VENDOR_SCHEMAS = {"bayou": SCHEMAS, "wattzon": WATTZON_SCHEMAS}
+
 POLICY_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "customer_policies": [
         ("vendor", STR), ("vendor_customer_id", STR), ("linked_at", TS), ("link_source", STR),
@@ -119,7 +167,7 @@ class Lake:
     def empty(self, vendor: str, entity: str) -> None:
         path = self.root / vendor / entity / "_empty.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table(SCHEMAS[entity], []), path)
+        pq.write_table(table(VENDOR_SCHEMAS[vendor][entity], []), path)
 
     def write(self, vendor: str, entity: str, load: tuple[str, str], rows: list[dict],
               subdir: str | None = None) -> None:
@@ -133,7 +181,7 @@ class Lake:
         if subdir:
             folder = folder / subdir
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table(SCHEMAS[entity], rows),
+        pq.write_table(table(VENDOR_SCHEMAS[vendor][entity], rows),
                        folder / f"{load_id}-{self.counters[key]:04d}.parquet")
 
     def policy(self, name: str, rows: list[dict]) -> None:
@@ -195,13 +243,132 @@ def interval(cid: str, mid: str, start: str, minutes: int = 60, **kw) -> dict:
     return base
 
 
+def wz_record(pid: str, rid: str, rtype: str, account: str, bill_date: str, masked: bool = False, **kw) -> dict:
+    """A WattzOn bill record; the statement is `profile:account:bill_date` like the ingestion's."""
+    base = dict(profile_id=pid, bill_id=rid, record_type=rtype, statement_id=f"{pid}:{account}:{bill_date}",
+                statement_date=d(bill_date), account_number=account, bill_date=d(bill_date), currency="USD",
+                cached=False, cached_job_id="job-x", is_masked=masked)
+    if not masked:
+        base.update(name="Ada Lovelace", service_address="9 Wattzon Way")
+    base.update(kw)
+    if masked:  # ids and dates only, like the ingestion
+        for k in ("cost", "usage", "units", "rate_plan", "current_charges", "total_amount_due", "due_date",
+                  "pdf", "pdf_sha256", "name", "service_address"):
+            base.pop(k, None)
+    return base
+
+
+def write_wattzon(lake: Lake) -> None:
+    v = "wattzon"
+    lake.write(v, "profiles", L1, [
+        dict(profile_id="9001", utility_provider="Mock Utility Provider (electric+gas)", utility_provider_id="3149",
+             label="CASE-OLD", tags='["dev"]', zipcode="00007", created=ts("2024-03-01T00:00:00"),
+             modified=ts("2024-03-01T00:00:00")),
+        dict(profile_id="9002", utility_provider="Seattle Public Utilities", utility_provider_id="2210",
+             label="CASE-9002", tags="[]", zipcode="98101", created=ts("2024-01-01T00:00:00"),
+             modified=ts("2024-01-01T00:00:00")),
+        dict(profile_id="9003", utility_provider="Mock Utility (electric only)", utility_provider_id=None,
+             label=None, tags="[]", zipcode=None, created=ts("2024-05-01T00:00:00"), modified=None),
+    ])
+    # a later version of 9001 (relabelled)
+    lake.write(v, "profiles", L2, [
+        dict(profile_id="9001", utility_provider="Mock Utility Provider (electric+gas)", utility_provider_id="3149",
+             label="CASE-9001", tags='["dev"]', zipcode="00007", created=ts("2024-03-01T00:00:00"),
+             modified=ts("2024-05-01T00:00:00")),
+    ])
+    lake.write(v, "jobs", L1, [
+        dict(job_id="job-1", profile_id="9001", job_status="AgentState.success", status="success", finished=True,
+             source="last_job"),
+        dict(job_id="job-2a", profile_id="9002", job_status="AgentState.success", status="success", finished=True,
+             source="last_job"),
+    ])
+    lake.write(v, "jobs", L2, [
+        # 9002's last finished job failed on credentials: its account needs attention
+        dict(job_id="job-2b", profile_id="9002", job_status="AgentState.credential_error",
+             status="credential_error", finished=True, source="last_job"),
+        dict(job_id="job-1i", profile_id="9001", mode="interval", job_status="AgentState.success", status="success",
+             finished=True, source="notification", new_records=96, existing_records=0),
+    ])
+
+    def period(start: str, end: str) -> dict:
+        return dict(start_date=ts(f"{start}T00:00:00"), end_date=ts(f"{end}T23:59:59"))
+
+    lake.write(v, "bills", L1, [
+        # in policy: electricity + gas + billing records; the billing record's charges are the total
+        wz_record("9001", "r-e1", "electricity", "A-9001", "2024-05-05", service_id="SV-E", meter_number="MN-E",
+                  cost=Decimal("50.1000"), usage=Decimal("300.5000"), units="KWh", rate_plan="E-1",
+                  pdf="/link/4.0/data/bills/9001/r-e1/pdf", pdf_sha256="a" * 64, **period("2024-04-01", "2024-04-30")),
+        wz_record("9001", "r-g1", "gas", "A-9001", "2024-05-05", service_id="SV-G", meter_number="MN-G",
+                  cost=Decimal("25.4500"), usage=Decimal("12.5000"), units="therms", rate_plan="G-1",
+                  pdf="/link/4.0/data/bills/9001/r-g1/pdf", pdf_sha256="a" * 64, **period("2024-04-01", "2024-04-30")),
+        wz_record("9001", "r-b1", "billing", "A-9001", "2024-05-05", previous_balance=Decimal("10"),
+                  payment_received=Decimal("10"), past_due_balance=Decimal("0"), current_charges=Decimal("85.5500"),
+                  total_amount_due=Decimal("85.5500"), due_date=d("2024-05-25"),
+                  pdf="/link/4.0/data/bills/9001/r-b1/pdf", pdf_sha256="a" * 64),
+        # before 9001's history window: masked at ingestion
+        wz_record("9001", "r-e0", "electricity", "A-9001", "2023-01-05", masked=True, service_id="SV-E",
+                  meter_number="MN-E", **period("2022-12-01", "2022-12-31")),
+        # an old version of a record of the next statement
+        wz_record("9001", "r-e2", "electricity", "A-9001", "2024-06-05", service_id="SV-E", meter_number="MN-E",
+                  cost=Decimal("1.0000"), usage=Decimal("1.0000"), units="KWh", rate_plan="E-OLD",
+                  **period("2024-05-01", "2024-05-31")),
+    ])
+    lake.write(v, "bills", L2, [
+        # no billing record: total = sum of the costs
+        wz_record("9001", "r-e2", "electricity", "A-9001", "2024-06-05", service_id="SV-E", meter_number="MN-E",
+                  cost=Decimal("30.0000"), usage=Decimal("200.0000"), units="KWh", rate_plan="E-2",
+                  **period("2024-05-01", "2024-05-31")),
+        # 9002: water in gallons; an older agent's record: only `date`, no meter number
+        wz_record("9002", "r-w1", "water", "A-9002", "2024-02-10", service_id="SV-W",
+                  cost=Decimal("12.3400"), usage=Decimal("1200.0000"), units="gallons", rate_plan="RES-WATER",
+                  date=ts("2024-01-25T12:00:00")),
+        wz_record("9002", "r-b2", "billing", "A-9002", "2024-02-10", current_charges=Decimal("15.0000"),
+                  total_amount_due=Decimal("15.0000"), due_date=d("2024-03-01")),
+    ])
+    lake.write(v, "bill_pdfs", L1, [
+        dict(profile_id="9001", bill_id=r, statement_id="9001:A-9001:2024-05-05", sha256="a" * 64, size_bytes=1234,
+             path=f"wattzon/pdf_files/aa/{'a' * 64}.pdf") for r in ("r-e1", "r-g1", "r-b1")
+    ])
+    mock_meter = "__mock_meter__9001"
+    lake.write(v, "interval_periods", L1, [
+        dict(profile_id="9001", meter_id=mock_meter, month_id="2024-05", first_interval=ts("2024-05-01T04:00:00"),
+             last_interval=ts("2024-05-01T04:30:00"), complete=False, extraction_time=ts("2024-05-02T00:00:00"),
+             source_file_size=100, job_id_extracted="job-1i", readings_landed=3),
+    ])
+    lake.write(v, "interval_periods", L2, [
+        dict(profile_id="9001", meter_id=mock_meter, month_id="2024-05", first_interval=ts("2024-05-01T04:00:00"),
+             last_interval=ts("2024-05-01T04:30:00"), complete=True, extraction_time=ts("2024-06-02T00:00:00"),
+             source_file_size=120, job_id_extracted="job-1i", readings_landed=1),
+    ])
+
+    def reading(start: str, kwh: float, extraction: str) -> dict:
+        s = ts(start)
+        return dict(profile_id="9001", meter_id=mock_meter, month_id="2024-05", interval_start=s,
+                    interval_end=s + timedelta(minutes=15), usage_kwh=kwh, timezone="America/New_York",
+                    extraction_time=ts(extraction))
+
+    lake.write(v, "intervals", L1, [
+        reading("2024-05-01T04:00:00", 0.25, "2024-05-02T00:00:00"),
+        reading("2024-05-01T04:15:00", 0.30, "2024-05-02T00:00:00"),
+        reading("2024-05-01T04:30:00", 0.35, "2024-05-02T00:00:00"),
+    ], subdir="month=2024-05")
+    # WattzOn re-extracted the month: the new reading wins
+    lake.write(v, "intervals", L2, [reading("2024-05-01T04:15:00", 0.32, "2024-06-02T00:00:00")],
+               subdir="month=2024-05")
+    lake.write(v, "quarantine", L2, [
+        dict(vendor="wattzon", entity="bills", record_id="r-bad", raw_record='{"bill_id": "r-bad", "type": "electricity"}',
+             reason="bill record without bill_id, type or any date"),
+    ])
+
+
 def main(data_dir: str, empty: bool = False) -> None:
     root = Path(data_dir) / "lake"
     if root.exists():
         shutil.rmtree(root)
     lake = Lake(root)
-    for entity in SCHEMAS:
-        lake.empty("bayou", entity)
+    for vendor, schemas in VENDOR_SCHEMAS.items():
+        for entity in schemas:
+            lake.empty(vendor, entity)
     if empty:
         pol = Lake(root)
         for name in POLICY_SCHEMAS:
@@ -347,6 +514,8 @@ def main(data_dir: str, empty: bool = False) -> None:
              raw_record='{"id": 9999, "billed_on": "not-a-date"}', reason="billed_on: invalid date"),
     ])
 
+    write_wattzon(lake)
+
     # --- compiled policy ----------------------------------------------------------------
     pol = Lake(root)
     sha = "0" * 64
@@ -361,10 +530,16 @@ def main(data_dir: str, empty: bool = False) -> None:
              link_source="has_accepted_terms_on", history="12", continuous=True, policy_sha256=sha),
         dict(vendor="bayou", vendor_customer_id="105", linked_at=ts("2024-01-01T00:00:00"),
              link_source="has_filled_credentials_on", history="6", continuous=False, policy_sha256=sha),
+        dict(vendor="wattzon", vendor_customer_id="9001", linked_at=ts("2024-03-01T00:00:00"),
+             link_source="created", history="12", continuous=True, policy_sha256=sha),
+        dict(vendor="wattzon", vendor_customer_id="9002", linked_at=ts("2024-01-01T00:00:00"),
+             link_source="created", history="all", continuous=True, policy_sha256=sha),
+        dict(vendor="wattzon", vendor_customer_id="9003", linked_at=ts("2024-05-01T00:00:00"),
+             link_source="created", history="none", continuous=True, policy_sha256=sha),
     ])
 
-    def window(cid: str, kind: str, s: str | None, e: str | None) -> dict:
-        return dict(vendor="bayou", vendor_customer_id=cid, window_kind=kind, starts_on=d(s),
+    def window(cid: str, kind: str, s: str | None, e: str | None, vendor: str = "bayou") -> dict:
+        return dict(vendor=vendor, vendor_customer_id=cid, window_kind=kind, starts_on=d(s),
                     ends_on=d(e), starts_at=ts(f"{s}T00:00:00") if s else None,
                     ends_at=ts(f"{e}T00:00:00") if e else None)
 
@@ -376,6 +551,11 @@ def main(data_dir: str, empty: bool = False) -> None:
         window("104", "history", "2022-01-01", "2023-01-01"),
         window("104", "ongoing", "2023-01-01", None),
         window("105", "history", "2023-07-01", "2024-01-01"),
+        window("9001", "history", "2023-03-01", "2024-03-01", vendor="wattzon"),
+        window("9001", "ongoing", "2024-03-01", None, vendor="wattzon"),
+        window("9002", "history", None, "2024-01-01", vendor="wattzon"),
+        window("9002", "ongoing", "2024-01-01", None, vendor="wattzon"),
+        window("9003", "ongoing", "2024-05-01", None, vendor="wattzon"),
     ])
     pol.policy("unlocked_bills", [dict(vendor="bayou", vendor_bill_id="B2002")])
     print(f"wrote {root}")
