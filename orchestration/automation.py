@@ -75,7 +75,7 @@ def build_refresh_schedule(spec: VendorSpec):
     refresh = spec.refresh
     resource_key = vendor_resource_key(spec.name)
 
-    @op(name=f"{spec.name}_{refresh.name}", required_resource_keys={resource_key}, description=refresh.description)
+    @op(name=f"{spec.name}_{refresh.name}_op", required_resource_keys={resource_key}, description=refresh.description)
     def _refresh(context: OpExecutionContext):
         connection = getattr(context.resources, resource_key).connect()
         try:
