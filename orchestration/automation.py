@@ -1,6 +1,7 @@
 """Sensors and schedules generated from vendor specs: notification-driven runs and periodic
 vendor-side refreshes (for vendors that declare them)."""
 
+import hashlib
 import json
 import os
 
@@ -30,6 +31,20 @@ MAX_EVENTS_PER_TICK = 25
 def notification_asset_keys(spec: VendorSpec) -> list[AssetKey]:
     syncs = [s for s in spec.syncs if s.name in spec.notification_syncs]
     return [AssetKey([spec.name, entity]) for s in syncs for entity in s.produces]
+
+
+def batch_run_key(vendor: str, keys: list[str]) -> str:
+    if len(keys) == 1:
+        return f"{vendor}:{keys[0]}"
+    return f"{vendor}:batch:{hashlib.sha256(','.join(sorted(keys)).encode()).hexdigest()[:16]}"
+
+
+def merged_scope_tags(events) -> dict[str, str]:
+    values: dict[str, set[str]] = {}
+    for event in events:
+        for key, value in event.scope.items():
+            values.setdefault(key, set()).update(str(value).split(","))
+    return {f"{SCOPE_TAG_PREFIX}{k}": ",".join(sorted(v)) for k, v in values.items()}
 
 
 def build_notification_sensor(spec: VendorSpec):
@@ -63,10 +78,9 @@ def build_notification_sensor(spec: VendorSpec):
             return
         for event in events:
             context.log.info("%s notification %s: %s", spec.name, event.key, event.summary)
-            yield RunRequest(
-                run_key=f"{spec.name}:{event.key}",
-                tags={f"{SCOPE_TAG_PREFIX}{k}": str(v) for k, v in event.scope.items()},
-            )
+        # One run per tick for all its events (a refresh finishes many jobs at once): their
+        # scopes are merged, e.g. profile_id=101,102; the run key is the set of event keys.
+        yield RunRequest(run_key=batch_run_key(spec.name, [e.key for e in events]), tags=merged_scope_tags(events))
 
     return _sensor
 

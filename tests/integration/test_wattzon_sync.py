@@ -203,3 +203,24 @@ def test_sqs_sensor_requests_a_run_per_notification_and_acknowledges_on_the_next
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
         assert attributes["ApproximateNumberOfMessages"] == "0"
         assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_sandbox_sensor_batches_a_ticks_notifications_into_one_scoped_run(setup, wattzon, monkeypatch):
+    from dagster import build_sensor_context
+
+    from orchestration.automation import build_notification_sensor
+
+    _, _, state, connection = setup
+    _, base_url, pki, _ = wattzon
+    refresh_profiles(connection, log, modes=("bill",), deadline_s=30)
+    for name in ("WATTZON_SQS_QUEUE_URL", "WATTZON_CERT_FILE", "WATTZON_KEY_FILE", "WATTZON_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WATTZON_SANDBOX_URL", base_url)
+    monkeypatch.setenv("WATTZON_SANDBOX_CA_FILE", str(pki.ca_file))
+    monkeypatch.setenv("WATTZON_SANDBOX_CERT_FILE", str(pki.client_cert_file))
+    monkeypatch.setenv("WATTZON_SANDBOX_KEY_FILE", str(pki.client_key_file))
+    sensor = build_notification_sensor(VENDORS["wattzon"])
+    requests = [r for r in sensor(build_sensor_context()) if hasattr(r, "run_key")]
+    assert len(requests) == 1
+    assert requests[0].tags["scope/profile_id"] == ",".join(sorted(str(p) for p in connection.client.list_profiles()))
+    assert state.receive_notifications(10) == []  # the sandbox queue was drained
