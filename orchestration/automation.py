@@ -28,8 +28,9 @@ from .ingestion import SCOPE_TAG_PREFIX, vendor_resource_key
 MAX_EVENTS_PER_TICK = 25
 
 
-def notification_asset_keys(spec: VendorSpec) -> list[AssetKey]:
-    syncs = [s for s in spec.syncs if s.name in spec.notification_syncs]
+def notification_asset_keys(spec: VendorSpec, sync_names: tuple[str, ...] = ()) -> list[AssetKey]:
+    names = sync_names or spec.notification_syncs
+    syncs = [s for s in spec.syncs if s.name in names]
     return [AssetKey([spec.name, entity]) for s in syncs for entity in s.produces]
 
 
@@ -54,7 +55,9 @@ def build_notification_sensor(spec: VendorSpec):
     run requests Dagster has stored by then; the run key (the event's key) makes a redelivered
     event harmless.
     """
-    selection = AssetSelection.assets(*notification_asset_keys(spec)).downstream()
+    every_sync = tuple(sorted({name for name in spec.notification_syncs} | {
+        s.name for s in spec.syncs}))
+    selection = AssetSelection.assets(*notification_asset_keys(spec, every_sync)).downstream()
 
     @sensor(
         name=f"{spec.name}_notifications",
@@ -76,11 +79,22 @@ def build_notification_sensor(spec: VendorSpec):
         if not events:
             yield SkipReason("no notifications")
             return
+        # One run per tick and set of syncs (a refresh finishes many jobs at once): scopes are
+        # merged, e.g. profile_id=101,102; the run key is the set of event keys.
+        groups: dict[tuple[str, ...], list] = {}
         for event in events:
             context.log.info("%s notification %s: %s", spec.name, event.key, event.summary)
-        # One run per tick for all its events (a refresh finishes many jobs at once): their
-        # scopes are merged, e.g. profile_id=101,102; the run key is the set of event keys.
-        yield RunRequest(run_key=batch_run_key(spec.name, [e.key for e in events]), tags=merged_scope_tags(events))
+            groups.setdefault(tuple(sorted(event.syncs or spec.notification_syncs)), []).append(event)
+        for sync_names, group in sorted(groups.items()):
+            yield RunRequest(
+                run_key=batch_run_key(spec.name, [e.key for e in group]),
+                tags=merged_scope_tags(group),
+                asset_selection=list(
+                    AssetSelection.assets(*notification_asset_keys(spec, sync_names)).downstream()
+                    .resolve(context.repository_def.asset_graph) if context.repository_def else
+                    notification_asset_keys(spec, sync_names)
+                ),
+            )
 
     return _sensor
 

@@ -76,6 +76,8 @@ class Notification:
     scope: Mapping[str, str]  # becomes SyncContext.scope
     receipt: str | None = None  # what the source needs to acknowledge (delete) the event
     summary: str = ""
+    # The SyncSpec names this event concerns; empty = the vendor's `notification_syncs`.
+    syncs: tuple[str, ...] = ()
 
 
 class NotificationSource(Protocol):
@@ -119,8 +121,10 @@ class VendorSpec:
     sandbox_env: Callable[[Any], dict[str, str]] | None = None
     # Optional event-driven and periodic parts, turned into a Dagster sensor and schedule.
     notifications: Callable[[Mapping[str, str]], NotificationSource] | None = None
-    notification_syncs: tuple[str, ...] = ()  # the SyncSpec names a notification triggers
+    notification_syncs: tuple[str, ...] = ()  # the SyncSpec names a notification triggers by default
     refresh: RefreshSpec | None = None
+    # Signed (or token-protected) webhooks accepted by the shared receiver (connectors/webhooks/).
+    webhook: Any = None
 
     def uses_sandbox(self, env: Mapping[str, str]) -> bool:
         """Any of `credential_env_vars` set means the real vendor."""
