@@ -33,3 +33,7 @@ benchmark: install
 
 clean:
 	rm -rf data/lake data/warehouse.duckdb dbt_project/target dbt_project/logs
+
+.PHONY: webhooks
+webhooks: install
+	$(UV) run --locked --no-sync python -m orchestration.webhooks

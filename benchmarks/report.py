@@ -218,6 +218,12 @@ CONTENDERS = {
 }
 
 
+def _other(run: dict) -> str:
+    other = run.get("other_cpu_s")
+    disturbed = other is not None and other > 0.15 * run["wall_s"]
+    return fmt_s(other) + (" ⚠" if disturbed else "")
+
+
 def results_table(ds: list[dict], concurrency: int) -> str:
     headers = ["history", "contender", "readings", "phase wall (s)", "readings/s", "JSON MB/s",
                "process wall (s)", "process CPU (s)", "sandbox CPU (s)", "other CPU (s)", "peak RSS (MB)"]
@@ -237,7 +243,7 @@ def results_table(ds: list[dict], concurrency: int) -> str:
             label = CONTENDERS[key].replace("same requests and concurrency", f"same requests, {concurrency} threads")
             rows.append([months_label(d['months']), label, fmt_int(readings), fmt_s(phase_s, 2), rate_text,
                          fmt_int(d["json_bytes"] / 1e6 / phase_s if phase_s else None), fmt_s(run["wall_s"], 2),
-                         fmt_s(run["cpu_s"]), fmt_s(run["sandbox_cpu_s"]), fmt_s(run.get("other_cpu_s")), rss_text])
+                         fmt_s(run["cpu_s"]), fmt_s(run["sandbox_cpu_s"]), _other(run), rss_text])
     return table(headers, rows, "llrrrrrrrrr")
 
 
@@ -279,7 +285,7 @@ def dbt_section(dbt: dict | None, headline: dict) -> str:
     for run in dbt["runs"]:
         statuses = ", ".join(f"{v} {k}" for k, v in sorted(run["statuses"].items()))
         rows.append([run["label"], fmt_s(run["wall_s"]), fmt_s(run["elapsed_s"]), fmt_s(run["cpu_s"]),
-                     fmt_s(run.get("other_cpu_s")), fmt_int(run["peak_rss_mb"]), f"{run['nodes']} ({statuses})"])
+                     _other(run), fmt_int(run["peak_rss_mb"]), f"{run['nodes']} ({statuses})"])
     lines.append(table(["dbt build", "process wall (s)", "dbt elapsed (s)", "CPU (s)", "other CPU (s)",
                         "peak RSS (MB)", "nodes (status)"], rows))
     first = dbt["runs"][0]
@@ -349,7 +355,7 @@ def profile_section(profile: dict | None, headline: dict, micro: list[dict] | No
                           for name, calls, tt, ct in profile["top"]]))
     if micro:
         readings = headline["readings"]
-        out += ["", f"Micro-measurements (`python -m benchmarks.micro`, batches of 2,880 readings, one process; the last "
+        out += ["", f"Micro-measurements (`python -m benchmarks.micro`, batches of 2,880 readings, best of 5 rounds; the last "
                 f"column projects the cost onto the headline workload of {readings:,} readings, "
                 f"whose interval phase took {headline['ing_s']:.1f} s):", ""]
         out.append(table(["cost", "implementation", "ns per reading", "projected on the headline (s)"],
@@ -398,7 +404,8 @@ def what_if_section(ds: list[dict]) -> str:
         "**What-if** (finding 5 below): the same pipeline, one run per history length, in a worker process where "
         "every `httpx.Response` returned by `VendorHttpClient.request` has its stream's back-reference to the "
         "response cleared once the body is read, so each body is freed by reference counting as soon as it is "
-        "parsed. Nothing on disk is patched; this shows what the fix is worth.\n\n"
+        "parsed. Nothing on disk is patched; this shows what the fix is worth. The what-if readings/s are single runs: "
+        "differences within the headline's run-to-run range are noise.\n\n"
         + table(["history", "readings/s as is", "readings/s what-if", "peak RSS as is (MB)",
                  "peak RSS what-if (MB)", "interval-phase growth as is (MB)", "interval-phase growth what-if (MB)"],
                 rows) + "\n"
@@ -587,8 +594,8 @@ the command to refresh this file (`--quick` for a smoke test that writes nothing
 * **Other CPU** is what every other process of the machine used meanwhile (`/proc/stat` minus the worker and the
   sandbox): other sessions share this machine. Before each measured process the run waits (up to
   {config.get('quiet_wait_s', 30):.0f} s) for the machine to be idle, and a run during which other processes used
-  more than 15% of a core is measured again (up to 3 attempts); a large "other CPU" figure that remains marks a
-  less trustworthy row.
+  more than 15% of a core is measured again (up to 3 attempts, within a time budget for the whole run); a row
+  still disturbed is marked ⚠ and is less trustworthy than its neighbours.
 
 ## Machine
 

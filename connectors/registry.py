@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .arcadia import VENDOR as ARCADIA
 from .bayou import VENDOR as BAYOU
 from .core.vendor import VendorSpec
 from .wattzon import VENDOR as WATTZON
@@ -9,4 +10,5 @@ from .wattzon import VENDOR as WATTZON
 VENDORS: dict[str, VendorSpec] = {
     BAYOU.name: BAYOU,
     WATTZON.name: WATTZON,
+    ARCADIA.name: ARCADIA,
 }

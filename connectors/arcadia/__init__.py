@@ -24,6 +24,7 @@ from .sync import (
     sync_statements,
     sync_users_and_credentials,
 )
+from ..webhooks import arc_webhook_spec, inbox_notification_source
 from .webhooks import event_to_notification
 
 SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"  # the sandbox's own: not secrets
@@ -68,16 +69,7 @@ def connect(env: Mapping[str, str] | None = None) -> ArcadiaConnection:
                              is_sandbox=True, base_url=base_url)
 
 
-def _webhook_spec():
-    from ..webhooks.signatures import arc_webhook_spec
-
-    return arc_webhook_spec(event_to_notification)
-
-
-def _notifications(env: Mapping[str, str]):
-    from ..webhooks.inbox import inbox_notification_source
-
-    return inbox_notification_source(VENDOR)(env)
+WEBHOOK = arc_webhook_spec(event_to_notification)
 
 
 VENDOR = VendorSpec(
@@ -104,7 +96,7 @@ VENDOR = VendorSpec(
     start_sandbox=_EmbeddedSandbox,
     sandbox_url_env=SANDBOX_URL_ENV,
     sandbox_env=lambda sandbox: sandbox.env(),
-    notifications=_notifications,
+    notifications=inbox_notification_source(WEBHOOK),
     notification_syncs=("accounts", "statements", "intervals"),
-    webhook=None,  # set below, once the shared receiver module is importable
+    webhook=WEBHOOK,
 )

@@ -17,6 +17,7 @@ from ..core.vendor import SyncSpec, VendorSpec
 from .client import DEFAULT_BASE_URL, VENDOR as NAME, BayouClient
 from .entities import ENTITIES
 from .sync import customer_links, sync_bills, sync_customers, sync_intervals, sync_utilities
+from .webhooks import NOTIFICATION_SYNCS, WEBHOOK, notification_source
 
 SANDBOX_API_KEY = "sandbox-key"  # the sandbox's own key: not a secret
 SANDBOX_URL_ENV = "BAYOU_SANDBOX_URL"
@@ -76,4 +77,8 @@ VENDOR = VendorSpec(
     start_sandbox=_start_embedded_sandbox,
     sandbox_url_env=SANDBOX_URL_ENV,
     sandbox_env=lambda server: {SANDBOX_URL_ENV: server.url + SANDBOX_API_PATH},
+    # Webhook events (connectors/bayou/webhooks.py) land in lake/inbox/bayou/; the sensor reads them.
+    webhook=WEBHOOK,
+    notifications=notification_source,
+    notification_syncs=NOTIFICATION_SYNCS,
 )

@@ -244,11 +244,24 @@ def _sync_customer_bills(ctx: SyncContext, customer_id: str, quarantine: Quarant
     return _CustomerBills(customer_id, bills, meters, counters)
 
 
+def _scoped_customer_ids(ctx: SyncContext) -> set[str] | None:
+    """`scope/customer_id` (comma list), set by webhook-triggered runs; None = every customer."""
+    value = ctx.scope.get("customer_id")
+    ids = {c.strip() for c in value.split(",") if c.strip()} if value else set()
+    return ids or None
+
+
 def _known_customers(ctx: SyncContext) -> list[dict[str, Any]]:
     customers = read_latest(ctx.lake, VENDOR, CUSTOMERS).to_pylist()
     if not customers and not ctx.lake.has_data(VENDOR, "customers"):
         raise VendorResponseError(VENDOR, "GET", "/customers", None,
                                   "no customers in the lake yet: materialize bayou/customers first")
+    scoped = _scoped_customer_ids(ctx)
+    if scoped is not None:
+        customers = [c for c in customers if c["customer_id"] in scoped]
+        missing = scoped - {c["customer_id"] for c in customers}
+        if missing:
+            ctx.log.warning("bayou: scoped to customer(s) not in the lake yet, skipped: %s", sorted(missing))
     return customers
 
 

@@ -1,0 +1,255 @@
+"""The lake inbox: accepted webhook events, one JSON file each, durable before the vendor is answered.
+
+    lake/inbox/<vendor>/pending/<event_id>.json     accepted, not yet turned into a run
+    lake/inbox/<vendor>/processed/<event_id>.json   acknowledged by the Dagster sensor
+
+Each file holds {"event_id", "vendor", "received_at", "headers", "body"}: only non-secret
+headers (content type, Arc's timestamp; never a signature), the body as parsed JSON.
+
+Writing is atomic and durable: a temporary file in pending/ (`.inbox-tmp-*`, skipped by every
+reader), fsync, a hard link to the final name (which fails if the name exists: two concurrent
+deliveries of one event store it once), fsync of the directory, then the temporary name goes.
+An event id already in pending/ or processed/ is a duplicate and is not rewritten.
+
+`InboxNotifications` is the NotificationSource the vendor's Dagster sensor reads: `receive`
+lists pending events oldest first and maps each through `WebhookSpec.to_notification`;
+`acknowledge` moves them to processed/ (an atomic rename).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.vendor import Notification
+
+if TYPE_CHECKING:
+    from . import WebhookSpec
+
+log = logging.getLogger("connectors.webhooks.inbox")
+
+INBOX_NAMESPACE = "inbox"
+PENDING = "pending"
+PROCESSED = "processed"
+SUFFIX = ".json"
+TMP_PREFIX = ".inbox-tmp-"  # not the lake's ".tmp-": Lake.cleanup_temp_files must not race a delivery
+STALE_TMP_AFTER_S = 3600
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def safe_event_id(event_id: str) -> str:
+    """The id as a file name: kept when it is plain, else a digest of it (same id, same name)."""
+    if _SAFE_ID.fullmatch(event_id) and not event_id.endswith("."):
+        return event_id
+    return "sha256-" + hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some filesystems refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)
+
+
+def _ensure_dir(directory: Path) -> None:
+    """mkdir -p, with each new directory entry made durable (fsync of its parent)."""
+    if directory.is_dir():
+        return
+    missing = []
+    cursor = directory
+    while not cursor.exists():
+        missing.append(cursor)
+        cursor = cursor.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    for created in reversed(missing):
+        _fsync_dir(created.parent)
+
+
+class Inbox:
+    """One vendor's inbox under a lake root."""
+
+    def __init__(self, lake_root: str | Path, vendor: str) -> None:
+        self.vendor = vendor
+        self.root = Path(lake_root) / INBOX_NAMESPACE / vendor
+        self.pending = self.root / PENDING
+        self.processed = self.root / PROCESSED
+
+    # -- writing (the receiver) -------------------------------------------------------------------
+
+    def contains(self, event_id: str) -> bool:
+        name = safe_event_id(event_id) + SUFFIX
+        return (self.pending / name).exists() or (self.processed / name).exists()
+
+    def store(self, event_id: str, body: Any, *, headers: Mapping[str, str] | None = None,
+              received_at: float | None = None) -> bool:
+        """Write the event durably; False (nothing written) when it is already in the inbox."""
+        event_id = safe_event_id(event_id)
+        name = event_id + SUFFIX
+        if (self.pending / name).exists() or (self.processed / name).exists():
+            return False
+        record = {
+            "event_id": event_id,
+            "vendor": self.vendor,
+            "received_at": datetime.fromtimestamp(received_at if received_at is not None else time.time(), UTC)
+            .isoformat().replace("+00:00", "Z"),
+            "headers": dict(headers or {}),
+            "body": body,
+        }
+        data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        _ensure_dir(self.pending)
+        final = self.pending / name
+        tmp = self.pending / f"{TMP_PREFIX}{uuid.uuid4().hex}-{name}"
+        try:
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, final)  # atomic create-if-absent
+            except FileExistsError:
+                return False
+            except OSError:
+                # A filesystem without hard links: rename, after one more existence check.
+                if final.exists():
+                    return False
+                os.replace(tmp, final)
+            _fsync_dir(self.pending)
+        finally:
+            tmp.unlink(missing_ok=True)
+        # Acknowledged between our first check and the link: the copy in processed/ wins.
+        if (self.processed / name).exists():
+            final.unlink(missing_ok=True)
+            return False
+        return True
+
+    # -- reading (the sensor) ---------------------------------------------------------------------
+
+    def pending_files(self) -> list[Path]:
+        """Pending events, oldest first."""
+        if not self.pending.is_dir():
+            return []
+        entries = []
+        now = time.time()
+        with os.scandir(self.pending) as it:
+            for entry in it:
+                if entry.name.startswith(TMP_PREFIX):
+                    try:
+                        if now - entry.stat().st_mtime > STALE_TMP_AFTER_S:  # left by a crash
+                            os.unlink(entry.path)
+                    except OSError:
+                        pass
+                    continue
+                if entry.name.startswith(".") or not entry.name.endswith(SUFFIX) or not entry.is_file():
+                    continue
+                try:
+                    entries.append((entry.stat().st_mtime_ns, entry.name))
+                except FileNotFoundError:  # acknowledged meanwhile
+                    continue
+        return [self.pending / name for _, name in sorted(entries)]
+
+    def read(self, receipt: str) -> dict:
+        return json.loads((self.pending / _receipt_name(receipt)).read_bytes())
+
+    def acknowledge(self, receipts: list[str]) -> int:
+        """Move events to processed/; unknown or already moved receipts are ignored."""
+        moved = 0
+        if not receipts:
+            return 0
+        _ensure_dir(self.processed)
+        for receipt in receipts:
+            name = _receipt_name(receipt)
+            try:
+                os.replace(self.pending / name, self.processed / name)
+                moved += 1
+            except FileNotFoundError:
+                continue
+        if moved:
+            _fsync_dir(self.processed)
+            _fsync_dir(self.pending)
+        return moved
+
+
+def _receipt_name(receipt: str) -> str:
+    name = os.path.basename(receipt)
+    if name != receipt or not name.endswith(SUFFIX) or name.startswith("."):
+        raise ValueError(f"not an inbox receipt: {receipt!r}")
+    return name
+
+
+class InboxNotifications:
+    """A NotificationSource over one vendor's inbox (see `connectors.core.vendor`)."""
+
+    def __init__(self, lake_root: str | Path, spec: WebhookSpec) -> None:
+        self.spec = spec
+        self.inbox = Inbox(lake_root, spec.vendor)
+
+    def receive(self, max_events: int) -> list[Notification]:
+        events: list[Notification] = []
+        no_run: list[str] = []
+        for path in self.inbox.pending_files():
+            if len(events) >= max_events:
+                break
+            receipt = path.name
+            try:
+                stored = json.loads(path.read_bytes())
+            except FileNotFoundError:
+                continue
+            except ValueError:
+                log.warning("%s inbox: %s is not readable JSON; moving it to processed/", self.spec.vendor, receipt)
+                no_run.append(receipt)
+                continue
+            try:
+                notification = self.spec.to_notification(stored, receipt)
+            except Exception as exc:  # noqa: BLE001 - one bad event must not block the others
+                log.error("%s inbox: event %s could not be mapped (%s: %s); left pending",
+                          self.spec.vendor, receipt, type(exc).__name__, exc)
+                continue
+            if notification is None:
+                no_run.append(receipt)
+                continue
+            if notification.receipt != receipt:
+                notification = dataclasses.replace(notification, receipt=receipt)
+            events.append(notification)
+        if no_run:
+            # Stored for the record, no run to request: nothing to wait for.
+            self.inbox.acknowledge(no_run)
+        return events
+
+    def acknowledge(self, receipts: list[str]) -> None:
+        self.inbox.acknowledge(receipts)
+
+    def close(self) -> None:
+        pass
+
+
+def inbox_notification_source(spec: Any):
+    """A `VendorSpec.notifications` factory: `(env) -> InboxNotifications` on the lake of `env`.
+
+    `spec` is the vendor's WebhookSpec, or its VendorSpec (whose `.webhook` is used).
+    """
+    webhook = spec.webhook if hasattr(spec, "webhook") else spec
+    if webhook is None:
+        raise ValueError(f"vendor {spec.name!r} declares no webhook")
+
+    def factory(env: Mapping[str, str]) -> InboxNotifications:
+        from ..settings import load_settings
+
+        return InboxNotifications(load_settings(env).lake_dir, webhook)
+
+    return factory
