@@ -34,6 +34,18 @@ def notification_asset_keys(spec: VendorSpec, sync_names: tuple[str, ...] = ()) 
     return [AssetKey([spec.name, entity]) for s in syncs for entity in s.produces]
 
 
+def other_vendors_ingestion(spec: VendorSpec) -> AssetSelection:
+    keys = [AssetKey([name, entity]) for name, other in VENDORS.items() if name != spec.name
+            for sync in other.syncs for entity in sync.produces]
+    return AssetSelection.assets(*keys)
+
+
+def event_selection(spec: VendorSpec, sync_names: tuple[str, ...]) -> AssetSelection:
+    """The syncs an event asks for, what depends on them (policy, dbt), never other vendors' syncs
+    (they are downstream of the policy too, but an event of this vendor is not news for them)."""
+    return AssetSelection.assets(*notification_asset_keys(spec, sync_names)).downstream() - other_vendors_ingestion(spec)
+
+
 def batch_run_key(vendor: str, keys: list[str]) -> str:
     if len(keys) == 1:
         return f"{vendor}:{keys[0]}"
@@ -57,7 +69,7 @@ def build_notification_sensor(spec: VendorSpec):
     """
     every_sync = tuple(sorted({name for name in spec.notification_syncs} | {
         s.name for s in spec.syncs}))
-    selection = AssetSelection.assets(*notification_asset_keys(spec, every_sync)).downstream()
+    selection = event_selection(spec, every_sync)
 
     @sensor(
         name=f"{spec.name}_notifications",
@@ -90,9 +102,8 @@ def build_notification_sensor(spec: VendorSpec):
                 run_key=batch_run_key(spec.name, [e.key for e in group]),
                 tags=merged_scope_tags(group),
                 asset_selection=list(
-                    AssetSelection.assets(*notification_asset_keys(spec, sync_names)).downstream()
-                    .resolve(context.repository_def.asset_graph) if context.repository_def else
-                    notification_asset_keys(spec, sync_names)
+                    event_selection(spec, sync_names).resolve(context.repository_def.asset_graph)
+                    if context.repository_def else notification_asset_keys(spec, sync_names)
                 ),
             )
 

@@ -166,6 +166,17 @@ class Inbox:
     def read(self, receipt: str) -> dict:
         return json.loads((self.pending / _receipt_name(receipt)).read_bytes())
 
+    def find(self, event_id: str) -> dict | None:
+        """A stored event by id, pending or already processed (a run may start after the sensor
+        acknowledged the event that requested it); None when it is in neither."""
+        name = safe_event_id(event_id) + SUFFIX
+        for directory in (self.pending, self.processed):  # the order an acknowledgement moves it
+            try:
+                return json.loads((directory / name).read_bytes())
+            except FileNotFoundError:
+                continue
+        return None
+
     def acknowledge(self, receipts: list[str]) -> int:
         """Move events to processed/; unknown or already moved receipts are ignored."""
         moved = 0

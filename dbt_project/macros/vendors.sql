@@ -32,7 +32,7 @@
             'bills_are_ready', 'intervals_are_ready', 'load_id', 'extracted_at'],
         'accounts': [
             'vendor', 'vendor_account_id', 'vendor_customer_id', 'utility', 'account_number',
-            'status', 'account_source'],
+            'status', 'account_source'] + optional_column_names('accounts'),
         'meters': [
             'vendor', 'vendor_meter_id', 'vendor_customer_id', 'vendor_account_id', 'meter_number',
             'commodity', 'meter_type', 'tariff', 'address', 'meter_source'],
@@ -42,7 +42,8 @@
             'period_end', 'due_date', 'status', 'is_vendor_unlocked', 'is_masked', 'currency', 'total_amount',
             'outstanding_balance', 'electricity_amount', 'delivery_charge', 'supply_charge',
             'community_solar_bill_credit', 'gas_amount', 'electricity_usage_kwh', 'gas_usage',
-            'gas_usage_unit', 'has_pdf', 'load_id', 'extracted_at'],
+            'gas_usage_unit', 'has_pdf'] + optional_column_names('bills')
+            + ['load_id', 'extracted_at'],
         'bill_meters': [
             'vendor', 'vendor_bill_id', 'vendor_meter_id', 'vendor_customer_id', 'vendor_account_id',
             'commodity', 'meter_type', 'status', 'period_start', 'period_end', 'usage',
@@ -53,6 +54,10 @@
             'has_conflict', 'conflicting_fields', 'load_id', 'extracted_at'],
         'quarantine': [
             'vendor', 'entity', 'record_id', 'raw_record', 'reason', 'load_id', 'extracted_at'],
+        'credentials': [
+            'vendor', 'vendor_credential_id', 'vendor_customer_id', 'client_user_id', 'utility_name',
+            'verification_status', 'verification_updated_at', 'accounts_load_in_progress',
+            'created_at', 'updated_at', 'load_id', 'extracted_at'],
     } -%}
     {%- if entity not in columns -%}
         {{ exceptions.raise_compiler_error("conformed_columns: unknown entity '" ~ entity ~ "'") }}
@@ -78,4 +83,55 @@
     union all
     {%- endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{#-
+    Conformed columns that only some vendors fill (today: Arcadia), as [name, type] pairs, in
+    their conformed_columns order. The other vendors' conformed models output them as typed NULLs
+    with `null_optional_columns(entity)`.
+-#}
+{% macro optional_conformed_columns(entity) -%}
+    {%- set columns = {
+        'accounts': [
+            ['services', type_text()],
+            ['service_address_street_one', type_text()],
+            ['service_address_street_two', type_text()],
+            ['service_address_city', type_text()],
+            ['service_address_state', type_text()],
+            ['service_address_zip', type_text()],
+            ['tariff_code', type_text()],
+            ['tariff_name', type_text()],
+            ['tariff_main_id', type_text()],
+            ['tariff_supplier_name', type_text()],
+            ['tariff_as_of_date', 'date'],
+            ['flags', type_text()],
+            ['feature_charge_cost', type_text()],
+            ['feature_smart_charge', type_text()],
+            ['feature_utility_intervals', type_text()],
+            ['feature_utility_statements', type_text()],
+            ['feature_hosted_payments', type_text()],
+            ['feature_utility_remittance', type_text()]],
+        'bills': [
+            ['is_past_due', 'boolean'],
+            ['is_final_bill', 'boolean'],
+            ['billing_flags', type_text()]],
+    } -%}
+    {{ return(columns.get(entity, [])) }}
+{%- endmacro %}
+
+{#- `cast(null as <type>) as <name>` for every optional conformed column of `entity`, comma-separated. -#}
+{% macro null_optional_columns(entity) -%}
+    {%- for column in optional_conformed_columns(entity) -%}
+        cast(null as {{ column[1] }}) as {{ column[0] }}{% if not loop.last %},
+        {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- Names of optional_conformed_columns(entity). -#}
+{% macro optional_column_names(entity) -%}
+    {%- set names = [] -%}
+    {%- for column in optional_conformed_columns(entity) -%}
+        {%- do names.append(column[0]) -%}
+    {%- endfor -%}
+    {{ return(names) }}
 {%- endmacro %}

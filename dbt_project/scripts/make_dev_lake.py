@@ -19,6 +19,12 @@ costs, water in gallons), masked outside the policy, an older agent's record wit
 and no meter number, a re-extracted interval reading (the latest extraction wins) and a mock
 interval meter that differs from the bills' meter number.
 
+Arcadia (`lake/arcadia/...`): a verified and a pending credential, an account with one electric
+and one gas meter and one with two electric meters, statements with a supplier charge, with no
+charge at all, masked outside the policy, re-extracted (latest wins) and flagged past due /
+possible rebill / final bill, and interval readings with consumption, net only, `is_null_kwh`
+and a re-landed reading.
+
 The script replaces `<dir>/lake` entirely; it touches nothing else.
 """
 
@@ -128,7 +134,46 @@ WATTZON_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "quarantine": SCHEMAS["quarantine"],
 }
 
-VENDOR_SCHEMAS = {"bayou": SCHEMAS, "wattzon": WATTZON_SCHEMAS}
+ARCADIA_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
+    "users": [("client_user_id", STR), ("created_at", TS), ("updated_at", TS), ("sandboxed", BOOL)] + META,
+    "credentials": [
+        ("credential_id", STR), ("client_user_id", STR), ("utility_name", STR), ("utility_long_name", STR),
+        ("verification_status", STR), ("accounts_load_in_progress", BOOL), ("verification_updated_at", TS),
+        ("created_at", TS), ("updated_at", TS), ("sandboxed", BOOL),
+    ] + META,
+    "accounts": [
+        ("account_id", STR), ("client_user_id", STR), ("credential_id", STR), ("utility_name", STR),
+        ("utility_long_name", STR), ("account_number", STR), ("service_address_street_one", STR),
+        ("service_address_street_two", STR), ("service_address_city", STR), ("service_address_state", STR),
+        ("service_address_zip", STR), ("service_customer_name", STR), ("supplier_account_id", STR),
+        ("status", STR), ("tariff_main_id", STR), ("tariff_supplier_name", STR), ("tariff_code", STR),
+        ("tariff_name", STR), ("tariff_utility_name", STR), ("tariff_as_of_date", DATE), ("flags", STR),
+        ("services", STR), ("charge_cost", STR), ("smart_charge", STR), ("utility_intervals", STR),
+        ("utility_statements", STR), ("hosted_payments", STR), ("utility_remittance", STR),
+        ("created_at", TS), ("updated_at", TS), ("sandboxed", BOOL), ("source", STR),
+    ] + META,
+    "meters": [
+        ("meter_id", STR), ("client_user_id", STR), ("credential_id", STR), ("account_id", STR),
+        ("meter_number", STR), ("service_type", STR), ("created_at", TS), ("updated_at", TS),
+        ("sandboxed", BOOL), ("source", STR),
+    ] + META,
+    "statements": [
+        ("statement_id", STR), ("client_user_id", STR), ("account_id", STR), ("credential_id", STR),
+        ("utility_name", STR), ("tariff", STR), ("statement_date", DATE), ("due_date", DATE),
+        ("service_start_date", DATE), ("service_end_date", DATE), ("service_window_inclusive_of_end_date", BOOL),
+        ("kwh", MONEY), ("utility_charge", MONEY), ("supplier_charge", MONEY), ("gas_charge", MONEY),
+        ("past_due", BOOL), ("final_bill", BOOL), ("has_pdf", BOOL), ("billing_flags", STR),
+        ("created_at", TS), ("updated_at", TS), ("sandboxed", BOOL), ("is_masked", BOOL),
+    ] + META,
+    "intervals": [
+        ("meter_id", STR), ("account_id", STR), ("credential_id", STR), ("interval_start", TS),
+        ("interval_end", TS), ("consumption_kwh", F64), ("generation_kwh", F64), ("net_kwh", F64),
+        ("is_null_kwh", BOOL),
+    ] + META,
+    "quarantine": SCHEMAS["quarantine"],
+}
+
+VENDOR_SCHEMAS = {"bayou": SCHEMAS, "wattzon": WATTZON_SCHEMAS, "arcadia": ARCADIA_SCHEMAS}
 
 POLICY_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "customer_policies": [
@@ -256,6 +301,102 @@ def wz_record(pid: str, rid: str, rtype: str, account: str, bill_date: str, mask
                   "pdf", "pdf_sha256", "name", "service_address"):
             base.pop(k, None)
     return base
+
+
+def write_arcadia(lake: Lake) -> None:
+    """Arcadia: credential 1001 (verified; an electric + gas account and an account with two electric
+    meters), 1002 (pending, no account). Statements with a supplier, with NULL charges, masked, a
+    re-extracted version, a possible rebill; intervals with consumption, net only, is_null_kwh and a
+    re-landed reading."""
+    v = "arcadia"
+    u = "user-1"
+    lake.write(v, "users", L1, [dict(client_user_id=u, created_at=ts("2024-03-01T00:00:00"),
+                                     updated_at=ts("2024-03-01T00:00:00"), sandboxed=True)])
+    lake.write(v, "credentials", L1, [
+        dict(credential_id="1001", client_user_id=u, utility_name="ComEd", utility_long_name="Commonwealth Edison",
+             verification_status="pending", accounts_load_in_progress=True, created_at=ts("2024-03-01T00:00:00"),
+             updated_at=ts("2024-03-01T00:00:00"), sandboxed=True),
+        dict(credential_id="1002", client_user_id=u, utility_name="PG&E", utility_long_name="Pacific Gas & Electric",
+             verification_status="pending", accounts_load_in_progress=False, created_at=ts("2024-05-01T00:00:00"),
+             updated_at=ts("2024-05-01T00:00:00"), sandboxed=True),
+    ])
+    lake.write(v, "credentials", L2, [
+        dict(credential_id="1001", client_user_id=u, utility_name="ComEd", utility_long_name="Commonwealth Edison",
+             verification_status="verified", accounts_load_in_progress=False,
+             verification_updated_at=ts("2024-03-01T00:05:00"), created_at=ts("2024-03-01T00:00:00"),
+             updated_at=ts("2024-03-01T00:05:00"), sandboxed=True),
+    ])
+    features = dict(charge_cost="AVAILABLE", smart_charge="AVAILABLE", utility_intervals="AVAILABLE",
+                    utility_statements="AVAILABLE", hosted_payments="NOT_AVAILABLE", utility_remittance="NOT_READY")
+    lake.write(v, "accounts", L1, [
+        dict(account_id="12001", client_user_id=u, credential_id="1001", utility_name="ComEd",
+             utility_long_name="Commonwealth Edison", account_number="7626177069",
+             service_address_street_one="1060 W Addison", service_address_street_two="Apartment 1",
+             service_address_city="Chicago", service_address_state="IL", service_address_zip="60613",
+             service_customer_name="Joan Arc", status="active", tariff_main_id="gen_mtid_3331108",
+             tariff_supplier_name="East Bay Community Energy", tariff_code="EV-2A-TOU",
+             tariff_name="Residential - Time of Use", tariff_utility_name="ComEd",
+             tariff_as_of_date=d("2024-05-01"), flags='["utility_statement_past_due"]', services='["electric","gas"]',
+             created_at=ts("2024-03-01T00:10:00"), updated_at=ts("2024-03-01T00:10:00"), sandboxed=True,
+             source="webhook", **features),
+        dict(account_id="12002", client_user_id=u, credential_id="1001", utility_name="ComEd",
+             utility_long_name="Commonwealth Edison", account_number="7626170000", status="closed",
+             flags="[]", services='["electric"]', created_at=ts("2024-03-01T00:10:00"),
+             updated_at=ts("2024-03-01T00:10:00"), sandboxed=True, source="api",
+             **{**features, "utility_statements": "NOT_READY"}),
+    ])
+    meter = lambda mid, acc, number, kind: dict(  # noqa: E731
+        meter_id=mid, client_user_id=u, credential_id="1001", account_id=acc, meter_number=number, service_type=kind,
+        created_at=ts("2024-03-01T00:10:00"), updated_at=ts("2024-03-01T00:10:00"), sandboxed=True, source="api")
+    lake.write(v, "meters", L1, [
+        meter("50001", "12001", "E-123", "electric"), meter("50002", "12001", "G-123", "gas"),
+        # two electric meters: statements of 12002 get no meter row
+        meter("50003", "12002", "E-200", "electric"), meter("50004", "12002", "E-201", "electric"),
+    ])
+
+    def statement(sid: str, acc: str, on: str, masked: bool = False, **kw) -> dict:
+        day = d(on)
+        row = dict(statement_id=sid, client_user_id=u, account_id=acc, credential_id="1001", utility_name="ComEd",
+                   statement_date=day, due_date=day + timedelta(days=21), service_start_date=day - timedelta(days=31),
+                   service_end_date=day - timedelta(days=1), service_window_inclusive_of_end_date=True,
+                   created_at=ts(f"{on}T08:00:00"), updated_at=ts(f"{on}T08:00:00"), sandboxed=True, is_masked=masked)
+        if not masked:
+            row.update(tariff='{"main_tariff_id":"gen_mtid_3331108","tariff_code":"EV-2A-TOU"}', kwh=Decimal("512.5"),
+                       utility_charge=Decimal("48.1200"), supplier_charge=Decimal("20.0000"),
+                       gas_charge=Decimal("31.5000"), past_due=False, final_bill=False, has_pdf=True,
+                       billing_flags="[]")
+        row.update(kw)
+        return row
+
+    lake.write(v, "statements", L1, [
+        statement("300001", "12001", "2024-04-05", utility_charge=Decimal("1.0000")),  # replaced in L2
+        statement("300002", "12001", "2023-01-05", masked=True),  # before the history window
+        statement("300003", "12002", "2024-04-07", tariff="R", supplier_charge=None, gas_charge=None, past_due=True,
+                  billing_flags='["possible_rebill"]'),
+    ])
+    lake.write(v, "statements", L2, [
+        statement("300001", "12001", "2024-04-05"),
+        # no charge at all: total NULL
+        statement("300004", "12001", "2024-05-05", utility_charge=None, supplier_charge=None, gas_charge=None,
+                  final_bill=True, has_pdf=False),
+    ])
+
+    def reading(start: str, **kw) -> dict:
+        s_ = ts(start)
+        row = dict(meter_id="50001", account_id="12001", credential_id="1001", interval_start=s_,
+                   interval_end=s_ + timedelta(minutes=15), is_null_kwh=False)
+        row.update(kw)
+        return row
+
+    lake.write(v, "intervals", L1, [
+        reading("2024-04-01T00:00:00", consumption_kwh=0.5, generation_kwh=0.1, net_kwh=0.4),
+        reading("2024-04-01T00:15:00", net_kwh=0.7),  # net only: usage falls back to it
+        reading("2024-04-01T00:30:00", is_null_kwh=True),  # kept, usage NULL
+        reading("2024-04-01T00:45:00", consumption_kwh=1.0, net_kwh=1.0),  # replaced in L2
+    ], subdir="month=2024-04")
+    lake.write(v, "intervals", L2, [
+        reading("2024-04-01T00:45:00", consumption_kwh=1.25, net_kwh=1.25),
+    ], subdir="month=2024-04")
 
 
 def write_wattzon(lake: Lake) -> None:
@@ -515,6 +656,7 @@ def main(data_dir: str, empty: bool = False) -> None:
     ])
 
     write_wattzon(lake)
+    write_arcadia(lake)
 
     # --- compiled policy ----------------------------------------------------------------
     pol = Lake(root)
@@ -536,6 +678,10 @@ def main(data_dir: str, empty: bool = False) -> None:
              link_source="created", history="all", continuous=True, policy_sha256=sha),
         dict(vendor="wattzon", vendor_customer_id="9003", linked_at=ts("2024-05-01T00:00:00"),
              link_source="created", history="none", continuous=True, policy_sha256=sha),
+        dict(vendor="arcadia", vendor_customer_id="1001", linked_at=ts("2024-03-01T00:00:00"),
+             link_source="created_at", history="12", continuous=True, policy_sha256=sha),
+        dict(vendor="arcadia", vendor_customer_id="1002", linked_at=ts("2024-05-01T00:00:00"),
+             link_source="created_at", history="12", continuous=True, policy_sha256=sha),
     ])
 
     def window(cid: str, kind: str, s: str | None, e: str | None, vendor: str = "bayou") -> dict:
@@ -556,6 +702,10 @@ def main(data_dir: str, empty: bool = False) -> None:
         window("9002", "history", None, "2024-01-01", vendor="wattzon"),
         window("9002", "ongoing", "2024-01-01", None, vendor="wattzon"),
         window("9003", "ongoing", "2024-05-01", None, vendor="wattzon"),
+        window("1001", "history", "2023-03-01", "2024-03-01", vendor="arcadia"),
+        window("1001", "ongoing", "2024-03-01", None, vendor="arcadia"),
+        window("1002", "history", "2023-05-01", "2024-05-01", vendor="arcadia"),
+        window("1002", "ongoing", "2024-05-01", None, vendor="arcadia"),
     ])
     pol.policy("unlocked_bills", [dict(vendor="bayou", vendor_bill_id="B2002")])
     print(f"wrote {root}")

@@ -410,6 +410,9 @@ def test_inbox_receives_oldest_first_up_to_max_and_acknowledges_by_moving(tmp_pa
     assert [n.summary for n in source.receive(10)] == ["c_third"]
     assert sorted(p.name for p in inbox.processed.iterdir()) == ["event-a_first.json", "event-b_second.json"]
     assert not inbox.store("event-a_first", {"type": "again"})  # processed ids stay duplicates
+    assert inbox.find("event-a_first")["body"] == {"type": "a_first"}  # processed
+    assert inbox.find("event-c_third")["body"] == {"type": "c_third"}  # pending
+    assert inbox.find("no-such-event") is None
     with pytest.raises(ValueError):
         source.acknowledge(["../../elsewhere.json"])
 

@@ -142,7 +142,7 @@ def test_bad_credentials_are_401_with_arcs_body(server, payload):
     assert response.json() == {"error": "The supplied credentials are invalid."}
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", f"Basic {CLIENT_ID}", "Bearer "])
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", f"Basic {CLIENT_ID}", "Bearer"])
 def test_missing_or_invalid_token_is_401(server, authorization):
     headers = {"Arcadia-Version": API_VERSION}
     if authorization is not None:

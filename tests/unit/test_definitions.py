@@ -18,3 +18,15 @@ def test_definitions_validate_and_connect_sources_to_ingestion():
     assert AssetKey(["policy", "policy_windows"]) in policy_parents
     names = {s.name for s in defs.schedules} | {s.name for s in defs.sensors}
     assert {"daily_sync", "wattzon_notifications", "wattzon_refresh_jobs_schedule"} <= names
+
+
+def test_an_event_of_one_vendor_never_selects_another_vendors_syncs():
+    from connectors.registry import VENDORS
+    from orchestration.automation import event_selection
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = event_selection(VENDORS["bayou"], ("customers",)).resolve(graph)
+    vendors = {k.path[0] for k in keys if k.path[0] in VENDORS}
+    assert vendors == {"bayou"}
+    assert AssetKey(["bayou", "bills"]) in keys and AssetKey(["marts", "fct_bills"]) in keys

@@ -724,7 +724,7 @@ def _redacted_query(raw: bytes) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     if not any(key.lower() in SENSITIVE_QUERY_KEYS for key, _ in pairs):
         return query
-    return urlencode([(k, "[REDACTED]" if k.lower() in SENSITIVE_QUERY_KEYS else v) for k, v in pairs])
+    return urlencode([(k, "[REDACTED]" if k.lower() in SENSITIVE_QUERY_KEYS else v) for k, v in pairs], safe="[]")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@
     The rules that produce those rows (history months, continuous, link date) live in
     connectors/policy.py only; this model just joins.
 
-    A bill is locked (is_locked, every amount and usage and the due date NULL) when it is out of policy, when
+    A bill is locked (is_locked, every amount and usage, the due date and the Arcadia statement
+    flags is_past_due / is_final_bill / billing_flags NULL) when it is out of policy, when
     its raw row was masked at ingestion, or when the vendor does not report it unlocked.
 -#}
 {%- set masked_columns = [
     'total_amount', 'outstanding_balance', 'electricity_amount', 'delivery_charge',
     'supply_charge', 'community_solar_bill_credit', 'gas_amount', 'electricity_usage_kwh',
-    'gas_usage', 'gas_usage_unit'] -%}
+    'gas_usage', 'gas_usage_unit', 'is_past_due', 'is_final_bill', 'billing_flags'] -%}
 
 with
 

@@ -17,7 +17,8 @@ final as (
         utility,
         account_number,
         status,
-        account_source
+        account_source,
+        {{ optional_column_names('accounts') | join(',\n        ') }}
     from accounts
 
 )

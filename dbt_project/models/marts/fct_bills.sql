@@ -45,6 +45,9 @@ final as (
         gas_usage,
         gas_usage_unit,
         has_pdf,
+        is_past_due,
+        is_final_bill,
+        billing_flags,
         load_id,
         extracted_at
     from bills

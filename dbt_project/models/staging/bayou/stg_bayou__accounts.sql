@@ -68,7 +68,9 @@ final as (
             when customers.has_filled_credentials then 'active'
             else 'pending'
         end as status,
-        accounts.account_source
+        accounts.account_source,
+        -- Arcadia-only account attributes (services, address, tariff, flags, features)
+        {{ null_optional_columns('accounts') }}
     from accounts
     left join customers
         on accounts.vendor_customer_id = customers.vendor_customer_id

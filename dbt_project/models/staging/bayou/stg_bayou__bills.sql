@@ -50,6 +50,8 @@ renamed as (
         -- document (the presigned link expires within minutes; marts only keep has_pdf)
         file_url as pdf_url,
         file_url is not null as has_pdf,
+        -- Arcadia-only statement flags
+        {{ null_optional_columns('bills') }},
 
         _load_id as load_id,
         cast(_extracted_at as {{ type_timestamp_tz() }}) as extracted_at

@@ -55,7 +55,9 @@ final as (
             when last_job.status in ('credential_error', 'action_needed') then 'needs_attention'
             else coalesce(last_job.status, 'unknown')
         end as status,
-        cast('bills' as {{ type_text() }}) as account_source
+        cast('bills' as {{ type_text() }}) as account_source,
+        -- Arcadia-only account attributes (services, address, tariff, flags, features)
+        {{ null_optional_columns('accounts') }}
     from bill_accounts
     left join profiles
         on bill_accounts.vendor_customer_id = profiles.vendor_customer_id

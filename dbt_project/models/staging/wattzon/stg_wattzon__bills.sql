@@ -109,6 +109,8 @@ final as (
         case when statements.n_gas_units = 1 and statements.gas_unit in ('therm', 'ccf')
             then statements.gas_unit end as gas_usage_unit,
         coalesce(statements.has_pdf, false) as has_pdf,
+        -- Arcadia-only statement flags
+        {{ null_optional_columns('bills') }},
         statements.load_id,
         statements.extracted_at
     from statements
