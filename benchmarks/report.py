@@ -564,13 +564,17 @@ def render(results: dict) -> str:
     else:
         sandbox_note = ("It is close to the pipeline's rate, so at this scale the sandbox may limit the pipeline "
                         "figures too.")
+    quiet = results.get("quiet") or {}
+    quiet_note = (f", of which {quiet.get('waited_s', 0):.0f} s waiting for other processes of this shared machine "
+                  f"to go idle and {quiet.get('remeasured', 0)} re-measured runs" if quiet.get("waited_s", 0) > 1
+                  or quiet.get("remeasured") else "")
     repeat_note = (f", run {config['repeat']} times, median shown with the range in parentheses"
                    if config["repeat"] > 1 else "")
 
     return f"""# Benchmarks
 
 Measured by `python -m benchmarks.run` (`make benchmark`) on {results['started_at']}; the whole run took
-{results['total_s']:.0f} s. These numbers are **measured, never asserted**: no test depends on them. Re-run
+{results['total_s']:.0f} s{quiet_note}. These numbers are **measured, never asserted**: no test depends on them. Re-run
 the command to refresh this file (`--quick` for a smoke test that writes nothing; `--help` for the options).
 
 ## How it is measured
@@ -594,8 +598,9 @@ the command to refresh this file (`--quick` for a smoke test that writes nothing
 * **Other CPU** is what every other process of the machine used meanwhile (`/proc/stat` minus the worker and the
   sandbox): other sessions share this machine. Before each measured process the run waits (up to
   {config.get('quiet_wait_s', 30):.0f} s) for the machine to be idle, and a run during which other processes used
-  more than 15% of a core is measured again (up to 3 attempts, within a time budget for the whole run); a row
-  still disturbed is marked ⚠ and is less trustworthy than its neighbours.
+  more than 15% of a core is measured again (up to 3 attempts; waiting and re-measuring share a budget of
+  {config.get('quiet_budget_s', 60):.0f} s for the whole run). A row still disturbed is marked ⚠ and is less
+  trustworthy than its neighbours.
 
 ## Machine
 

@@ -56,6 +56,7 @@ def _series(months: int, explicit: str | None) -> list[int]:
 QUIET_WAIT_S = 30.0  # per measured process
 QUIET_BUDGET_S = 60.0  # for the whole run: waiting for quiet and measuring again
 _settings = {"quiet_wait_s": QUIET_WAIT_S, "budget_s": QUIET_BUDGET_S}
+_stats = {"waited_s": 0.0, "remeasured": 0}
 
 
 def _quiet(what: str) -> float:
@@ -64,6 +65,7 @@ def _quiet(what: str) -> float:
         return 0.0
     waited = wait_for_quiet(limit)
     _settings["budget_s"] -= waited
+    _stats["waited_s"] += waited
     if waited >= limit:
         _log(f"  (the machine is busy with other processes; measuring {what} anyway)")
     return waited
@@ -94,6 +96,7 @@ def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: st
         if other <= DISTURBED_SHARE * measured.wall_s or attempt == MAX_ATTEMPTS or _settings["budget_s"] <= 0:
             break
         _settings["budget_s"] -= measured.wall_s
+        _stats["remeasured"] += 1
         _log(f"  ({mode}: other processes used {other:.1f} CPU-s during the {measured.wall_s:.1f}s run; "
              f"measuring again)")
     return {
@@ -254,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "config": {"customers": args.customers, "months": args.months, "series": series, "seed": args.seed,
                    "as_of": args.as_of.isoformat(), "repeat": args.repeat, "concurrency": args.concurrency,
-                   "quick": args.quick, "quiet_wait_s": args.quiet_wait},
+                   "quick": args.quick, "quiet_wait_s": args.quiet_wait,
+                   "quiet_budget_s": args.quiet_budget},
         "machine": report.describe_machine(),
         "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "series": [],
@@ -272,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         _quiet("micro-measurements")
         results["micro"] = micro.run()
         results["total_s"] = time.perf_counter() - started
+        results["quiet"] = dict(_stats)
         (work / "results.json").write_text(json.dumps(results, indent=2, default=str))
         markdown = report.render(results)
         print(report.render_tables(results))
