@@ -74,6 +74,69 @@ policy alone locks bills (statements outside it were masked at ingestion: `statu
   conflicts. One reading per meter and interval start: the latest WattzOn extraction wins
   (`extraction_time`, then the ingestion's `_extracted_at` and `_load_id`).
 
+## Arcadia mapping
+
+Arcadia Arc (`vendor = 'arcadia'`, models `dbt_project/models/staging/arcadia/`) maps to the conformed
+columns as follows. The policy's customer is the utility **credential** (one utility login, linked at
+its `created_at`), so `vendor_customer_id` is the credential id everywhere (customers, accounts,
+meters, bills, bill meters, intervals). Arc has no vendor-side lock: `is_vendor_unlocked` is always
+true and the policy alone locks bills (statements outside it were masked at ingestion:
+`status = 'masked'`).
+
+* **Customers** are credentials: `external_id` = `client_user_id`, `utility` = `utility_name`;
+  `city`, `state`, `zipcode` are NULL (the service address belongs to each account, see
+  `dim_accounts`; one credential's accounts may be at several addresses); `has_filled_credentials`
+  = `verification_status = 'verified'`; `credentials_filled_at` = the credential's `created_at`;
+  `terms_accepted_at` is NULL. `bills_are_ready` / `intervals_are_ready` use Arc's own feature
+  availability: true when one of the credential's accounts has `utility_statements` /
+  `utility_intervals` = `AVAILABLE`, false when it has accounts and none has, NULL when no account is
+  known yet. The policy's link time is the credential's `created_at` (`link_source = 'created_at'`).
+* **Credentials** (`dim_credentials`, a conformed entity only Arcadia provides): one row per
+  credential with `client_user_id`, `utility_name`, `verification_status`
+  (`pending|verified|rejected|error`), `verification_updated_at`, `accounts_load_in_progress`,
+  `created_at`, `updated_at`; `vendor_credential_id` = `vendor_customer_id`. The utility username is
+  never landed.
+* **Accounts** are Arc utility accounts (`account_source = 'customer'`): `vendor_account_id` =
+  `account_id`, `account_number`, `utility` = `utility_name`, `status` = Arc's account status
+  (`active|closed|incomplete|locked|unknown`; NULL read as `unknown`). Only Arcadia fills the
+  account columns `services` and `flags` (JSON arrays as text), the service address
+  (`service_address_street_one/two`, `_city`, `_state`, `_zip`), the most recent tariff
+  (`tariff_code`, `tariff_name`, `tariff_main_id`, `tariff_supplier_name`, `tariff_as_of_date`) and the
+  six feature-availability values (`feature_charge_cost`, `feature_smart_charge`,
+  `feature_utility_intervals`, `feature_utility_statements`, `feature_hosted_payments`,
+  `feature_utility_remittance`: `AVAILABLE|NOT_AVAILABLE|NOT_READY`); they are NULL for Bayou and
+  WattzOn.
+* **Meters** are Arc utility meters: `vendor_meter_id` = `meter_id`, `meter_number`, `commodity` =
+  `service_type` (`electric|gas|water`), `meter_type` = `service_type` as sent, `vendor_account_id` =
+  `account_id`, `meter_source = 'customer'`. Arc meters carry no tariff: electric meters get their
+  account's most recent `tariff_code` (an electricity tariff), gas and water meters NULL. `address` =
+  the account's service address.
+* **Bills** are statements (per account): `vendor_bill_id` = `statement_id`, `statement_date`,
+  `period_start` / `period_end` = `service_start_date` / `service_end_date` as sent, `due_date`,
+  `currency = 'USD'`, `customer_external_id` = `client_user_id`. `total_amount` = `utility_charge` +
+  `supplier_charge` + `gas_charge`, NULL-safe: the sum of the parts that are not NULL, NULL when all
+  three are NULL. `electricity_amount` = `utility_charge` + `supplier_charge` (NULL-safe likewise:
+  the utility's charge for the electric service plus the third-party supplier's), `gas_amount` =
+  `gas_charge`; `delivery_charge` and `supply_charge` are NULL (without a supplier the utility charge
+  includes the utility's own supply), `community_solar_bill_credit` NULL. `outstanding_balance` is
+  NULL (Arc gives no balance). `electricity_usage_kwh` = `kwh`; no gas usage. Amounts are rounded to
+  cents. Arc's statement flags are exposed through three bill columns only Arcadia fills (NULL for
+  Bayou and WattzOn, and when the bill is locked): `is_past_due` (`past_due`), `is_final_bill`
+  (`final_bill`) and `billing_flags` (JSON array as text, e.g. `["possible_rebill"]`). `has_pdf`: Arc
+  gave a PDF link (the link expires after 600 s and is not kept).
+* **Bill meters**: Arc statements are per account, not per meter. A statement gets one row for its
+  account's electric meter when the account has exactly one (`usage` = `kwh`, `usage_unit = 'kWh'`,
+  `tariff` = the statement's tariff code; `amount` = `utility_charge` + `supplier_charge`, i.e. the
+  bill's `electricity_amount`, `amount_source = 'bill_electricity_amount'`) and one row for its gas
+  meter when it has exactly one (`usage` NULL; `amount` = `gas_charge`, `amount_source =
+  'bill_gas_amount'`); no meter row otherwise (several meters of the commodity, water meters).
+* **Intervals**: electric readings in kWh, UTC. `usage` = `consumption_kwh`; when Arc sends neither
+  consumption nor generation (older payloads give only the net, or the deprecated `kwh`), `usage`
+  falls back to `net_kwh`. `generation_kwh` as sent, `net_usage_kwh` = `net_kwh`; no demand, no
+  conflicts. Readings Arc flags `is_null_kwh` (no value for the interval) are kept with `usage`,
+  generation and net NULL, so gaps stay visible. One reading per meter and interval start: the latest
+  landed (`_extracted_at`, then `_load_id`) wins.
+
 <!-- Generated by `python -m orchestration.warehouse_doc` from dbt_project/models/marts/_marts__models.yml. -->
 """
 

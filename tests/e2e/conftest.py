@@ -13,12 +13,16 @@ import duckdb
 import pytest
 import yaml
 
+from connectors.arcadia.sandbox import generate_dataset as generate_arcadia_dataset
+from connectors.arcadia.sandbox import start_arcadia_sandbox
 from connectors.bayou.sandbox import generate_dataset, start_bayou_sandbox
 from connectors.wattzon.sandbox import generate_dataset as generate_wattzon_dataset
 from connectors.wattzon.sandbox import start_wattzon_sandbox
 
 AS_OF = date(2026, 11, 1)
 API_KEY = "bayou-e2e-SECRET-4f9c2a7e1d"  # talks to the sandbox in "real vendor" mode
+ARCADIA_SECRET = "arcadia-e2e-SECRET-9d8e7f6a5b"
+ARCADIA_SIGNING_KEY = "arcadia-e2e-SIGNING-1a2b3c4d5e"
 
 
 @dataclass
@@ -29,6 +33,7 @@ class PipelineRun:
     dataset: object
     wattzon_state: object = None
     wattzon_dataset: object = None
+    arcadia_state: object = None
     secrets: dict[str, str] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
     event_text: list[str] = field(default_factory=list)
@@ -98,6 +103,10 @@ def pipeline(tmp_path_factory):
     wattzon_dataset = generate_wattzon_dataset(seed=7, profiles=5, months=18, as_of=AS_OF)
     wattzon_server, wattzon_url, pki = start_wattzon_sandbox(
         dataset=wattzon_dataset, tls=True, directory=tmp_path_factory.mktemp("wattzon-pki"))
+    # Arcadia in "real vendor" mode against its sandbox as well.
+    arcadia_server, arcadia_url = start_arcadia_sandbox(
+        dataset=generate_arcadia_dataset(seed=7, users=2, months=14, as_of=AS_OF),
+        client_id="e2e-client", client_secret=ARCADIA_SECRET)
     saved = dict(os.environ)
     os.environ.update({
         "UTILITY_DATA_DIR": str(data_dir),
@@ -108,13 +117,19 @@ def pipeline(tmp_path_factory):
         "WATTZON_CERT_FILE": str(pki.client_cert_file),
         "WATTZON_KEY_FILE": str(pki.client_key_file),
         "WATTZON_CA_FILE": str(pki.ca_file),
+        "ARCADIA_CLIENT_ID": "e2e-client",
+        "ARCADIA_CLIENT_SECRET": ARCADIA_SECRET,
+        "ARCADIA_BASE_URL": arcadia_url,
+        "ARCADIA_WEBHOOK_SIGNING_KEY": ARCADIA_SIGNING_KEY,
     })
     os.environ.pop("UTILITY_VENDORS", None)
     run = PipelineRun(data_dir, policy_file, server.app.state.sandbox, dataset,
-                      wattzon_state=wattzon_server.app.state.sandbox, wattzon_dataset=wattzon_dataset)
+                      wattzon_state=wattzon_server.app.state.sandbox, wattzon_dataset=wattzon_dataset,
+                      arcadia_state=arcadia_server.app.state.sandbox)
     private_key = pki.client_key_file.read_text()
     run.secrets = {
         "bayou api key": API_KEY,
+        "arcadia client secret": ARCADIA_SECRET,
         # the body of the client's private key, line by line long enough to be unmistakable
         **{f"wattzon private key line {i}": line for i, line in enumerate(private_key.splitlines())
            if len(line) >= 40},
@@ -130,5 +145,6 @@ def pipeline(tmp_path_factory):
     finally:
         server.stop()
         wattzon_server.stop()
+        arcadia_server.stop()
         os.environ.clear()
         os.environ.update(saved)

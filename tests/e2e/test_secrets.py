@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 
-@pytest.mark.parametrize("which", ["bayou api key", "wattzon private key line 1"])
+@pytest.mark.parametrize("which", ["bayou api key", "wattzon private key line 1", "arcadia client secret"])
 def test_secrets_are_nowhere(pipeline, capfd, which):
     API_KEY = pipeline.secrets[which]
     assert pipeline.logs, "the run should have logged something"
