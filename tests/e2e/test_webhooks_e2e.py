@@ -18,20 +18,15 @@ from connectors.webhooks import arc_signature, create_receiver
 from .conftest import ARCADIA_SIGNING_KEY
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "arcadia-utility-accounts-discovered-webhook.txt"
+# The request sample of the seed document, kept with the tests (the seed lives outside the repository).
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "arcadia_utility_accounts_discovered.json"
 
 
 def seed_example() -> bytes:
-    text = SEED.read_text() if SEED.exists() else ""
-    start = text.find('{\n  "type": "utility_accounts_discovered"')
-    if start < 0:
-        pytest.skip("the seed document is not next to the project (shared/seeds)")
-    depth = 0
-    for i, char in enumerate(text[start:], start):
-        depth += char == "{"
-        depth -= char == "}"
-        if depth == 0:
-            return text[start : i + 1].encode()
-    raise AssertionError("unbalanced seed example")
+    body = EXAMPLE.read_bytes().strip()
+    if SEED.exists():  # the copy must stay the seed's example, byte for byte
+        assert body.decode() in SEED.read_text()
+    return body
 
 
 @pytest.fixture(scope="module")
