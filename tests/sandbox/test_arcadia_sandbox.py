@@ -31,7 +31,8 @@ from connectors.core.sandbox_server import SandboxServer
 CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret-value"
 AS_OF = date(2025, 6, 15)
 SCALE = {"seed": 7, "users": 4, "months": 24, "as_of": AS_OF}
-SEED_FILE = Path("/work/shared/seeds/arcadia-utility-accounts-discovered-webhook.txt")
+# The seed's request sample, kept with the tests (tests/e2e checks it against the seed document).
+SEED_EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "arcadia_utility_accounts_discovered.json"
 # From the vendor notes, field for field.
 CREDENTIAL_KEYS = {
     "id", "client_user_id", "utility_name", "utility_long_name", "username", "verification_status",
@@ -48,8 +49,7 @@ LISTS = ["/users", "/utility_credentials", "/utility_accounts", "/utility_meters
 
 
 def _seed_example() -> dict:
-    text = SEED_FILE.read_text()
-    return json.loads(text[text.index("{", text.index("Request sample")):])
+    return json.loads(SEED_EXAMPLE.read_text())
 
 
 def _token(base_url: str, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET) -> str:
