@@ -129,7 +129,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -142,6 +142,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ...core.sandbox_kit import CallLogAndFaults, FaultScript, fault_response, path_matches, validate_fault
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     AccountRecord,
@@ -170,7 +171,6 @@ DEFAULT_INTERVAL_WINDOW = timedelta(days=30)
 TOKEN_SCOPE = "public"
 INVALID_CREDENTIALS = "The supplied credentials are invalid."
 SENSITIVE_QUERY_KEYS = frozenset({"client_secret", "access_token", "token", "refresh_token", "signing_key"})
-MAX_RECORDED_CALLS = 100_000
 MAX_SENT_WEBHOOKS = 10_000
 SERVICE_TYPES = ("electric", "gas", "water")
 
@@ -228,13 +228,6 @@ def not_found(kind: str, record_id: Any) -> ApiError:
 
 
 @dataclass
-class FaultScript:
-    prefix: str
-    method: str | None
-    responses: deque[dict]
-
-
-@dataclass
 class IssuedToken:
     access_token: str
     created_at: float  # wall clock, unix seconds
@@ -263,8 +256,10 @@ def sign_webhook(signing_key: str, timestamp: str, body: bytes) -> str:
     return hmac.new(signing_key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-class SandboxState:
+class SandboxState(CallLogAndFaults):
     """What the sandbox server remembers: tokens, calls, faults, changed records, webhooks."""
+
+    api_prefix: ClassVar[str] = ""
 
     def __init__(self, dataset: ArcadiaDataset, client_id: str, client_secret: str, token_ttl_s: float) -> None:
         self.dataset = dataset
@@ -325,49 +320,6 @@ class SandboxState:
         with self._lock:
             self._ticks += 1
             return self.dataset.now + timedelta(seconds=self._ticks)
-
-    # -- calls ----------------------------------------------------------------------------------
-
-    def record(self, call: dict) -> None:
-        with self._lock:
-            call["seq"] = next(self._sequence)
-            self.calls.append(call)
-            if len(self.calls) > MAX_RECORDED_CALLS:
-                del self.calls[: len(self.calls) - MAX_RECORDED_CALLS]
-
-    def calls_snapshot(self) -> list[dict]:
-        with self._lock:
-            return [dict(call) for call in self.calls]
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
-    # -- faults ---------------------------------------------------------------------------------
-
-    def inject_faults(self, path: str, responses: Iterable[dict], method: str | None = None) -> None:
-        """Script the next responses for requests whose path starts with `path`."""
-        prefix = "/" + path.strip().lstrip("/")
-        scripted = deque(_validate_fault(dict(r)) for r in responses)
-        with self._lock:
-            self.faults.append(FaultScript(prefix.rstrip("/") or "/", method.upper() if method else None, scripted))
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> dict | None:
-        with self._lock:
-            for script in self.faults:
-                if script.responses and _path_matches(path, script.prefix) and script.method in (None, method):
-                    response = script.responses.popleft()
-                    self.faults = [s for s in self.faults if s.responses]
-                    return response
-        return None
-
-    def faults_snapshot(self) -> list[dict]:
-        with self._lock:
-            return [{"path": s.prefix, "method": s.method, "responses": list(s.responses)} for s in self.faults]
 
     # -- tokens ---------------------------------------------------------------------------------
 
@@ -689,32 +641,9 @@ class SandboxState:
             }
 
 
-def _path_matches(path: str, prefix: str) -> bool:
-    return prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/")
-
-
-def _validate_fault(response: dict) -> dict:
-    status = response.get("status")
-    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
-        raise ValueError(f"fault status must be an HTTP status code, got {status!r}")
-    delay = response.get("delay", 0)
-    if not isinstance(delay, (int, float)) or delay < 0:
-        raise ValueError(f"fault delay must be a non-negative number, got {delay!r}")
-    if status is None and not delay:
-        raise ValueError("a fault needs a status or a delay")
-    return response
-
-
 def _fault_response(fault: dict) -> Response:
     status = fault["status"]
-    headers = {str(k): str(v) for k, v in (fault.get("headers") or {}).items()}
-    if fault.get("retry_after") is not None:
-        retry_after = fault["retry_after"]
-        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    if "raw" in fault:
-        return Response(str(fault["raw"]).encode(), status_code=status, headers=headers, media_type="application/json")
-    body = fault["body"] if "body" in fault else {"error": _reason(status)}
-    return json_response(body, status, headers)
+    return fault_response(fault, {"error": _reason(status)})
 
 
 def _redacted_query(raw: bytes) -> str:
@@ -746,7 +675,7 @@ class ApiGate:
             # Serve `/utility_accounts/` as `/utility_accounts`: clients rarely follow redirects.
             path = path.rstrip("/") or "/"
             scope = {**scope, "path": path, "raw_path": path.encode()}
-        if _path_matches(path, SANDBOX_PREFIX):
+        if path_matches(path, SANDBOX_PREFIX):
             await self.app(scope, receive, send)
             return
         call: dict[str, Any] = {

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from starlette.applications import Starlette
@@ -58,6 +58,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ...core.sandbox_kit import CallLogAndFaults, FaultScript, fault_response, path_matches, validate_fault
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     BayouDataset,
@@ -116,7 +117,6 @@ CUSTOMER_WRITABLE = (
 )
 UNLOCK_FILTERS = ("meter_id", "period_from", "period_to", "meter_type")
 UPLOADED_BILL_IDS_FROM = 1_000_000
-MAX_RECORDED_CALLS = 100_000  # oldest calls are dropped beyond this; `seq` keeps counting
 
 
 class ApiError(Exception):
@@ -152,18 +152,13 @@ def error_response(error: ApiError) -> Response:
 
 
 @dataclass
-class FaultScript:
-    prefix: str
-    method: str | None
-    responses: deque[dict]
-
-
-@dataclass
-class SandboxState:
+class SandboxState(CallLogAndFaults):
     """What the sandbox server remembers: calls, unlocks, edits, uploads and scripted faults.
 
     The dataset itself is never mutated, so one dataset can back several servers.
     """
+
+    api_prefix: ClassVar[str] = API_PREFIX
 
     dataset: BayouDataset
     api_key: str
@@ -181,50 +176,6 @@ class SandboxState:
     def __post_init__(self) -> None:
         # Shallow copies: PATCH only ever replaces top-level keys.
         self.customers = {c.id: dict(c.payload) for c in self.dataset.customers}
-
-    # -- calls --------------------------------------------------------------------------------
-
-    def record(self, call: dict) -> None:
-        with self._lock:
-            call["seq"] = next(self._sequence)
-            self.calls.append(call)
-            if len(self.calls) > MAX_RECORDED_CALLS:
-                # A long-lived sandbox (the Dagster UI) must not grow without bound.
-                del self.calls[: len(self.calls) - MAX_RECORDED_CALLS]
-
-    def calls_snapshot(self) -> list[dict]:
-        with self._lock:
-            return [dict(call) for call in self.calls]
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
-    # -- faults -------------------------------------------------------------------------------
-
-    def inject_faults(self, path: str, responses: Iterable[dict], method: str | None = None) -> None:
-        """Script the next responses for requests whose path starts with `path`."""
-        prefix = path if path.startswith(API_PREFIX) else API_PREFIX + "/" + path.lstrip("/")
-        scripted = deque(_validate_fault(dict(r)) for r in responses)
-        with self._lock:
-            self.faults.append(FaultScript(prefix.rstrip("/") or "/", method.upper() if method else None, scripted))
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> dict | None:
-        with self._lock:
-            for script in self.faults:
-                if script.responses and _path_matches(path, script.prefix) and script.method in (None, method):
-                    response = script.responses.popleft()
-                    self.faults = [s for s in self.faults if s.responses]
-                    return response
-        return None
-
-    def faults_snapshot(self) -> list[dict]:
-        with self._lock:
-            return [{"path": s.prefix, "method": s.method, "responses": list(s.responses)} for s in self.faults]
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -282,32 +233,9 @@ class SandboxState:
         return view
 
 
-def _path_matches(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
-
-
-def _validate_fault(response: dict) -> dict:
-    status = response.get("status")
-    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
-        raise ValueError(f"fault status must be an HTTP status code, got {status!r}")
-    delay = response.get("delay", 0)
-    if not isinstance(delay, (int, float)) or delay < 0:
-        raise ValueError(f"fault delay must be a non-negative number, got {delay!r}")
-    if status is None and not delay:
-        raise ValueError("a fault needs a status or a delay")
-    return response
-
-
 def _fault_response(fault: dict) -> Response:
     status = fault["status"]
-    headers = {str(k): str(v) for k, v in (fault.get("headers") or {}).items()}
-    if fault.get("retry_after") is not None:
-        retry_after = fault["retry_after"]
-        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    if "raw" in fault:
-        return Response(str(fault["raw"]).encode(), status_code=status, headers=headers, media_type="application/json")
-    body = fault["body"] if "body" in fault else error_body(status)
-    return json_response(body, status, headers)
+    return fault_response(fault, error_body(status))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +250,7 @@ class ApiGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not _path_matches(path, API_PREFIX):
+        if scope["type"] != "http" or not path_matches(path, API_PREFIX):
             await self.app(scope, receive, send)
             return
         if len(path) > len(API_PREFIX) + 1 and path.endswith("/"):

@@ -101,7 +101,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 import orjson
@@ -116,6 +116,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ...core.sandbox_kit import CallLogAndFaults, FaultScript, fault_response, path_matches, validate_fault
 from ...core.sandbox_server import SandboxServer
 from ...core.tls import DEFAULT_CLIENT_NAME, SandboxPKI, load_or_make_pki
 from .generator import (
@@ -137,7 +138,6 @@ log = logging.getLogger(__name__)
 
 KEY_LIFETIME_S = 600
 KEY_REUSE_MARGIN_S = 60
-MAX_RECORDED_CALLS = 100_000
 JOB_STEP_SECONDS = 20
 TERMINAL_CODES = (
     "success", "partial_success", "credential_error", "action_needed", "unexpected_presentation",
@@ -192,13 +192,6 @@ def _reason(status: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # Server-side state
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class FaultScript:
-    prefix: str
-    method: str | None
-    responses: deque[dict]
 
 
 @dataclass
@@ -263,11 +256,13 @@ class RuntimeJob:
 
 
 @dataclass
-class SandboxState:
+class SandboxState(CallLogAndFaults):
     """What the sandbox server remembers: profiles, keys, jobs, notifications, calls and faults.
 
     The dataset itself is never mutated, so one dataset can back several servers.
     """
+
+    api_prefix: ClassVar[str] = API_PREFIX
 
     dataset: WattzonDataset
     client_name: str = DEFAULT_CLIENT_NAME
@@ -317,49 +312,6 @@ class SandboxState:
             moment = self.now()
             self._ticks += seconds
             return moment
-
-    # -- calls ----------------------------------------------------------------------------------
-
-    def record(self, call: dict) -> None:
-        with self._lock:
-            call["seq"] = next(self._sequence)
-            self.calls.append(call)
-            if len(self.calls) > MAX_RECORDED_CALLS:
-                del self.calls[: len(self.calls) - MAX_RECORDED_CALLS]
-
-    def calls_snapshot(self) -> list[dict]:
-        with self._lock:
-            return [dict(call) for call in self.calls]
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
-    # -- faults ---------------------------------------------------------------------------------
-
-    def inject_faults(self, path: str, responses: Iterable[dict], method: str | None = None) -> None:
-        """Script the next responses for requests whose path starts with `path` (under /link/4.0)."""
-        prefix = path if path.startswith(API_PREFIX) else API_PREFIX + "/" + path.lstrip("/")
-        scripted = deque(_validate_fault(dict(r)) for r in responses)
-        with self._lock:
-            self.faults.append(FaultScript(prefix.rstrip("/") or "/", method.upper() if method else None, scripted))
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> dict | None:
-        with self._lock:
-            for script in self.faults:
-                if script.responses and _path_matches(path, script.prefix) and script.method in (None, method):
-                    response = script.responses.popleft()
-                    self.faults = [s for s in self.faults if s.responses]
-                    return response
-        return None
-
-    def faults_snapshot(self) -> list[dict]:
-        with self._lock:
-            return [{"path": s.prefix, "method": s.method, "responses": list(s.responses)} for s in self.faults]
 
     # -- notifications --------------------------------------------------------------------------
 
@@ -651,32 +603,9 @@ class SandboxState:
         return self.dataset.interval_months(profile.data, completed, current, history=False)
 
 
-def _path_matches(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
-
-
-def _validate_fault(response: dict) -> dict:
-    status = response.get("status")
-    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
-        raise ValueError(f"fault status must be an HTTP status code, got {status!r}")
-    delay = response.get("delay", 0)
-    if not isinstance(delay, (int, float)) or delay < 0:
-        raise ValueError(f"fault delay must be a non-negative number, got {delay!r}")
-    if status is None and not delay:
-        raise ValueError("a fault needs a status or a delay")
-    return response
-
-
 def _fault_response(fault: dict) -> Response:
     status = fault["status"]
-    headers = {str(k): str(v) for k, v in (fault.get("headers") or {}).items()}
-    if fault.get("retry_after") is not None:
-        retry_after = fault["retry_after"]
-        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    if "raw" in fault:
-        return Response(str(fault["raw"]).encode(), status_code=status, headers=headers, media_type="application/json")
-    body = fault["body"] if "body" in fault else {"error": _reason(status)}
-    return json_response(body, status, headers)
+    return fault_response(fault, {"error": _reason(status)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -698,7 +627,7 @@ class ApiGate:
             # The reference clients end paths with "/": serve both forms, never redirect.
             path = path.rstrip("/") or "/"
             scope = {**scope, "path": path, "raw_path": path.encode()}
-        if not _path_matches(path, API_PREFIX):
+        if not path_matches(path, API_PREFIX):
             await self.app(scope, receive, send)
             return
         call: dict[str, Any] = {
