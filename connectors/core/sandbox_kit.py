@@ -103,3 +103,25 @@ class CallLogAndFaults:
     def faults_snapshot(self) -> list[dict]:
         with self._lock:
             return [{"path": s.prefix, "method": s.method, "responses": list(s.responses)} for s in self.faults]
+
+
+def env_int(env, name: str, default: int) -> int:
+    """A sandbox scale setting from the environment; a bad value names the variable."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_date(env, name: str):
+    """An ISO date from the environment (None when unset)."""
+    from datetime import date
+
+    raw = env.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), got {raw!r}") from None

@@ -88,6 +88,8 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
+from ...core.sandbox_kit import env_date, env_int
+
 GRANULARITY_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // GRANULARITY_MINUTES
 SLOT = timedelta(minutes=GRANULARITY_MINUTES)
@@ -1069,24 +1071,10 @@ class SandboxSettings:
 
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
     env = os.environ if environ is None else environ
-
-    def number(name: str, default: int) -> int:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-
-    raw_as_of = env.get("ARCADIA_SANDBOX_AS_OF", "").strip()
-    try:
-        as_of = date.fromisoformat(raw_as_of) if raw_as_of else None
-    except ValueError:
-        raise ValueError(f"ARCADIA_SANDBOX_AS_OF must be an ISO date (YYYY-MM-DD), got {raw_as_of!r}") from None
+    as_of = env_date(env, "ARCADIA_SANDBOX_AS_OF")
     return SandboxSettings(
-        seed=number("ARCADIA_SANDBOX_SEED", 7),
-        users=number("ARCADIA_SANDBOX_USERS", 4),
-        months=number("ARCADIA_SANDBOX_MONTHS", 24),
+        seed=env_int(env, "ARCADIA_SANDBOX_SEED", 7),
+        users=env_int(env, "ARCADIA_SANDBOX_USERS", 4),
+        months=env_int(env, "ARCADIA_SANDBOX_MONTHS", 24),
         as_of=as_of,
     )

@@ -57,6 +57,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import accumulate
 
+from ...core.sandbox_kit import env_date, env_int
+
 import orjson
 
 GRANULARITY_MINUTES = 15
@@ -1132,24 +1134,10 @@ class SandboxSettings:
 
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
     env = os.environ if environ is None else environ
-
-    def number(name: str, default: int) -> int:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-
-    raw_as_of = env.get("BAYOU_SANDBOX_AS_OF", "").strip()
-    try:
-        as_of = date.fromisoformat(raw_as_of) if raw_as_of else None
-    except ValueError:
-        raise ValueError(f"BAYOU_SANDBOX_AS_OF must be an ISO date (YYYY-MM-DD), got {raw_as_of!r}") from None
+    as_of = env_date(env, "BAYOU_SANDBOX_AS_OF")
     return SandboxSettings(
-        seed=number("BAYOU_SANDBOX_SEED", 7),
-        customers=number("BAYOU_SANDBOX_CUSTOMERS", 8),
-        months=number("BAYOU_SANDBOX_MONTHS", 24),
+        seed=env_int(env, "BAYOU_SANDBOX_SEED", 7),
+        customers=env_int(env, "BAYOU_SANDBOX_CUSTOMERS", 8),
+        months=env_int(env, "BAYOU_SANDBOX_MONTHS", 24),
         as_of=as_of,
     )

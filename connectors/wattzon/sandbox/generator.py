@@ -90,6 +90,8 @@ from functools import lru_cache
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from ...core.sandbox_kit import env_date, env_int
+
 import orjson
 
 API_PREFIX = "/link/4.0"
@@ -1078,24 +1080,10 @@ class SandboxSettings:
 
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
     env = os.environ if environ is None else environ
-
-    def number(name: str, default: int) -> int:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-
-    raw_as_of = env.get("WATTZON_SANDBOX_AS_OF", "").strip()
-    try:
-        as_of = date.fromisoformat(raw_as_of) if raw_as_of else None
-    except ValueError:
-        raise ValueError(f"WATTZON_SANDBOX_AS_OF must be an ISO date (YYYY-MM-DD), got {raw_as_of!r}") from None
+    as_of = env_date(env, "WATTZON_SANDBOX_AS_OF")
     return SandboxSettings(
-        seed=number("WATTZON_SANDBOX_SEED", 7),
-        profiles=number("WATTZON_SANDBOX_PROFILES", 6),
-        months=number("WATTZON_SANDBOX_MONTHS", 24),
+        seed=env_int(env, "WATTZON_SANDBOX_SEED", 7),
+        profiles=env_int(env, "WATTZON_SANDBOX_PROFILES", 6),
+        months=env_int(env, "WATTZON_SANDBOX_MONTHS", 24),
         as_of=as_of,
     )
