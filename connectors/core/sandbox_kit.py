@@ -125,3 +125,19 @@ def env_date(env, name: str):
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), got {raw!r}") from None
+
+
+def serve_until_stopped(server) -> int:
+    """For a sandbox's command line: serve until SIGINT/SIGTERM, then stop the server."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    # Explicit handlers: a shell starting us in the background may have set SIGINT to ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+    return 0

@@ -11,11 +11,10 @@ then POST /_sandbox/trigger/new_statement {"utility_account_id": ...} and friend
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from datetime import date
 
+from ...core.sandbox_kit import serve_until_stopped
 from .app import API_VERSION, start_arcadia_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
 
@@ -45,15 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    stop = threading.Event()
-    # Explicit handlers: a shell starting us in the background may have set SIGINT to ignored.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        stop.wait()
-    finally:
-        server.stop()
-    return 0
+    return serve_until_stopped(server)
 
 
 if __name__ == "__main__":
