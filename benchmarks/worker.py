@@ -56,7 +56,7 @@ unlocked_bills: []
 
 
 def _setup(data_dir: Path, base_url: str, api_key: str, max_concurrency: int = 8):
-    from connectors.bayou import BayouConnection
+    from connectors.core.vendor import VendorConnection
     from connectors.bayou.client import BayouClient
     from connectors.core.vendor import SyncContext
     from connectors.lake import Lake, new_load_id
@@ -69,7 +69,7 @@ def _setup(data_dir: Path, base_url: str, api_key: str, max_concurrency: int = 8
     settings = Settings(data_dir=data_dir, policy_file=policy_file, vendors=("bayou",))
     lake = Lake(settings.lake_dir)
     client = BayouClient(api_key, base_url, max_concurrency=max_concurrency)
-    connection = BayouConnection(client, is_sandbox=True, base_url=base_url)
+    connection = VendorConnection("bayou", client, is_sandbox=True, base_url=base_url)
     log = logging.getLogger("benchmarks.worker")
     ctx = SyncContext(vendor="bayou", connection=connection, lake=lake, load_id=new_load_id(), policy=None, log=log)
     return settings, lake, client, ctx

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..core.embedded import embedded_sandbox
-from ..core.vendor import SyncSpec, VendorSpec
+from ..core.vendor import VendorConnection, SyncSpec, VendorSpec
 from .client import DEFAULT_BASE_URL, ArcadiaClient
 from .entities import ENTITIES
 from .sync import VENDOR as NAME
@@ -31,17 +30,6 @@ SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"  #
 SANDBOX_URL_ENV = "ARCADIA_SANDBOX_URL"
 
 
-@dataclass
-class ArcadiaConnection:
-    client: ArcadiaClient
-    is_sandbox: bool
-    base_url: str
-    vendor: str = NAME
-
-    def close(self) -> None:
-        self.client.close()
-
-
 class _EmbeddedSandbox:
     def __init__(self) -> None:
         from .sandbox import start_arcadia_sandbox
@@ -57,15 +45,15 @@ class _EmbeddedSandbox:
         return {SANDBOX_URL_ENV: self.base_url}
 
 
-def connect(env: Mapping[str, str] | None = None) -> ArcadiaConnection:
+def connect(env: Mapping[str, str] | None = None) -> VendorConnection:
     env = os.environ if env is None else env
     client_id = env.get("ARCADIA_CLIENT_ID", "").strip()
     if client_id:
         base_url = env.get("ARCADIA_BASE_URL", "").strip() or DEFAULT_BASE_URL
         client = ArcadiaClient(client_id, env.get("ARCADIA_CLIENT_SECRET", "").strip(), base_url)
-        return ArcadiaConnection(client, is_sandbox=False, base_url=base_url)
+        return VendorConnection(NAME, client, is_sandbox=False, base_url=base_url)
     base_url = env.get(SANDBOX_URL_ENV, "").strip() or embedded_sandbox(NAME, _EmbeddedSandbox).base_url
-    return ArcadiaConnection(ArcadiaClient(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, base_url),
+    return VendorConnection(NAME, ArcadiaClient(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, base_url),
                              is_sandbox=True, base_url=base_url)
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..core.embedded import embedded_sandbox
-from ..core.vendor import SyncSpec, VendorSpec
+from ..core.vendor import VendorConnection, SyncSpec, VendorSpec
 from .client import DEFAULT_BASE_URL, VENDOR as NAME, BayouClient
 from .entities import ENTITIES
 from .sync import customer_links, sync_bills, sync_customers, sync_intervals, sync_utilities
@@ -24,17 +23,6 @@ SANDBOX_URL_ENV = "BAYOU_SANDBOX_URL"
 SANDBOX_API_PATH = "/api/v2"
 
 
-@dataclass
-class BayouConnection:
-    client: BayouClient
-    is_sandbox: bool
-    base_url: str
-    vendor: str = NAME
-
-    def close(self) -> None:
-        self.client.close()
-
-
 def _start_embedded_sandbox():
     from .sandbox import start_bayou_sandbox
 
@@ -42,16 +30,16 @@ def _start_embedded_sandbox():
     return server
 
 
-def connect(env: Mapping[str, str] | None = None) -> BayouConnection:
+def connect(env: Mapping[str, str] | None = None) -> VendorConnection:
     env = os.environ if env is None else env
     api_key = env.get("BAYOU_API_KEY", "").strip()
     if api_key:
         base_url = env.get("BAYOU_BASE_URL", "").strip() or DEFAULT_BASE_URL
-        return BayouConnection(BayouClient(api_key, base_url), is_sandbox=False, base_url=base_url)
+        return VendorConnection(NAME, BayouClient(api_key, base_url), is_sandbox=False, base_url=base_url)
     base_url = env.get(SANDBOX_URL_ENV, "").strip()
     if not base_url:
         base_url = embedded_sandbox(NAME, _start_embedded_sandbox).url + SANDBOX_API_PATH
-    return BayouConnection(BayouClient(SANDBOX_API_KEY, base_url), is_sandbox=True, base_url=base_url)
+    return VendorConnection(NAME, BayouClient(SANDBOX_API_KEY, base_url), is_sandbox=True, base_url=base_url)
 
 
 VENDOR = VendorSpec(

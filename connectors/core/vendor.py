@@ -17,14 +17,17 @@ if TYPE_CHECKING:
     from ..policy import CompiledPolicy, CustomerLink
 
 
-class VendorConnection(Protocol):
-    """An open client to the real vendor or its sandbox."""
+@dataclass
+class VendorConnection:
+    """An open client to the real vendor or its sandbox (what `VendorSpec.connect` returns)."""
 
     vendor: str
+    client: Any
     is_sandbox: bool
     base_url: str
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        self.client.close()
 
 
 @dataclass

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..core.embedded import embedded_sandbox
-from ..core.vendor import RefreshSpec, SyncSpec, VendorSpec
+from ..core.vendor import VendorConnection, RefreshSpec, SyncSpec, VendorSpec
 from .client import DEFAULT_BASE_URL, WattzonClient
 from .entities import ENTITIES
 from .sync import VENDOR as NAME
@@ -25,17 +24,6 @@ from .sync import customer_links, refresh_profiles, sync_bills, sync_intervals, 
 REAL_ENV = ("WATTZON_CERT_FILE", "WATTZON_KEY_FILE", "WATTZON_BASE_URL")
 SANDBOX_URL_ENV = "WATTZON_SANDBOX_URL"
 SANDBOX_TLS_ENV = ("WATTZON_SANDBOX_CA_FILE", "WATTZON_SANDBOX_CERT_FILE", "WATTZON_SANDBOX_KEY_FILE")
-
-
-@dataclass
-class WattzonConnection:
-    client: WattzonClient
-    is_sandbox: bool
-    base_url: str
-    vendor: str = NAME
-
-    def close(self) -> None:
-        self.client.close()
 
 
 class _EmbeddedSandbox:
@@ -59,21 +47,21 @@ class _EmbeddedSandbox:
         }
 
 
-def connect(env: Mapping[str, str] | None = None) -> WattzonConnection:
+def connect(env: Mapping[str, str] | None = None) -> VendorConnection:
     env = os.environ if env is None else env
     value = lambda name: env.get(name, "").strip() or None  # noqa: E731
     if any(value(name) for name in REAL_ENV):
         base_url = value("WATTZON_BASE_URL") or DEFAULT_BASE_URL
         client = WattzonClient(base_url, cert_file=value("WATTZON_CERT_FILE"), key_file=value("WATTZON_KEY_FILE"),
                                ca_file=value("WATTZON_CA_FILE"))
-        return WattzonConnection(client, is_sandbox=False, base_url=base_url)
+        return VendorConnection(NAME, client, is_sandbox=False, base_url=base_url)
     sandbox_env = {k: value(k) for k in (SANDBOX_URL_ENV, *SANDBOX_TLS_ENV)}
     if not sandbox_env[SANDBOX_URL_ENV]:
         sandbox_env = embedded_sandbox(NAME, _EmbeddedSandbox).env()
     client = WattzonClient(sandbox_env[SANDBOX_URL_ENV], cert_file=sandbox_env["WATTZON_SANDBOX_CERT_FILE"],
                            key_file=sandbox_env["WATTZON_SANDBOX_KEY_FILE"],
                            ca_file=sandbox_env["WATTZON_SANDBOX_CA_FILE"])
-    return WattzonConnection(client, is_sandbox=True, base_url=sandbox_env[SANDBOX_URL_ENV])
+    return VendorConnection(NAME, client, is_sandbox=True, base_url=sandbox_env[SANDBOX_URL_ENV])
 
 
 def _notifications(env: Mapping[str, str]):

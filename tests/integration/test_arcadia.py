@@ -9,7 +9,7 @@ import duckdb
 import httpx
 import pytest
 
-from connectors.arcadia import ArcadiaConnection
+from connectors.core.vendor import VendorConnection
 from connectors.arcadia.client import ArcadiaClient
 from connectors.arcadia.sandbox import generate_dataset, start_arcadia_sandbox
 from connectors.arcadia.sync import sync_accounts_and_meters, sync_intervals, sync_statements, sync_users_and_credentials
@@ -102,7 +102,7 @@ def test_not_found_is_clear(arcadia):
 def test_intervals_are_split_into_requests_of_at_most_a_year(arcadia, tmp_path):
     base_url, state = arcadia
     lake = Lake(tmp_path / "lake")
-    connection = ArcadiaConnection(client_for(base_url), is_sandbox=True, base_url=base_url)
+    connection = VendorConnection("arcadia", client_for(base_url), is_sandbox=True, base_url=base_url)
 
     def ctx(policy):
         compiled = compile_policy(parse_policy(policy), VENDORS["arcadia"].customer_links(lake)) if policy else None

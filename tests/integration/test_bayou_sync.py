@@ -7,7 +7,7 @@ import logging
 import duckdb
 import pytest
 
-from connectors.bayou import BayouConnection
+from connectors.core.vendor import VendorConnection
 from connectors.bayou.client import BayouClient
 from connectors.bayou.sync import sync_bills, sync_customers, sync_intervals
 from connectors.core.errors import VendorResponseError
@@ -23,7 +23,7 @@ log = logging.getLogger("test")
 def setup(bayou, tmp_path):
     _, base_url, state = bayou
     lake = Lake(tmp_path / "lake")
-    connection = BayouConnection(BayouClient("test-key", base_url, transport_sleep=lambda s: None),
+    connection = VendorConnection("bayou", BayouClient("test-key", base_url, transport_sleep=lambda s: None),
                                  is_sandbox=True, base_url=base_url)
 
     def ctx(policy_data=None):

@@ -13,7 +13,7 @@ from connectors.core.vendor import SyncContext
 from connectors.lake import Lake, new_load_id
 from connectors.policy import compile_policy, parse_policy
 from connectors.registry import VENDORS
-from connectors.wattzon import WattzonConnection
+from connectors.core.vendor import VendorConnection
 from connectors.wattzon.client import WattzonClient
 from connectors.wattzon.sync import refresh_profiles, sync_bills, sync_intervals, sync_profiles
 
@@ -27,7 +27,7 @@ def setup(wattzon, tmp_path):
     lake = Lake(tmp_path / "lake")
     client = WattzonClient(base_url, cert_file=pki.client_cert_file, key_file=pki.client_key_file,
                            ca_file=pki.ca_file, transport_sleep=lambda s: None)
-    connection = WattzonConnection(client, is_sandbox=True, base_url=base_url)
+    connection = VendorConnection("wattzon", client, is_sandbox=True, base_url=base_url)
 
     def ctx(policy_data=None, scope=None):
         policy = None

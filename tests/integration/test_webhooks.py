@@ -501,7 +501,7 @@ def test_bayou_sensor_with_an_empty_inbox_skips(tmp_path, monkeypatch):
 
 
 def test_a_new_bill_event_leads_to_a_bills_sync_of_that_customer_only(bayou, tmp_path, env):
-    from connectors.bayou import BayouConnection
+    from connectors.core.vendor import VendorConnection
     from connectors.bayou.client import BayouClient
     from connectors.bayou.sync import sync_bills, sync_customers, sync_intervals
     from connectors.lake import Lake, new_load_id, query_dataset
@@ -509,7 +509,7 @@ def test_a_new_bill_event_leads_to_a_bills_sync_of_that_customer_only(bayou, tmp
 
     _, base_url, _ = bayou
     lake = Lake(tmp_path / "lake")
-    connection = BayouConnection(BayouClient("test-key", base_url, transport_sleep=lambda s: None),
+    connection = VendorConnection("bayou", BayouClient("test-key", base_url, transport_sleep=lambda s: None),
                                  is_sandbox=True, base_url=base_url)
     log = logging.getLogger("test")
     try:
