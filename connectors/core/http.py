@@ -331,8 +331,10 @@ def default_error_parser(response: httpx.Response) -> tuple[str | None, str]:
         text = response.content[:200].decode("utf-8", "replace").strip()
         return None, text or response.reason_phrase
     if isinstance(body, dict):
-        code = body.get("error_code") or body.get("code") or body.get("error")
-        message = body.get("error_message") or body.get("message") or body.get("error") or str(body)[:200]
+        # Bayou: error_code/error_message; WattzOn and Arcadia: {"error": "<message>"}.
+        code = body.get("error_code") or body.get("code")
+        message = (body.get("error_message") or body.get("message") or body.get("error") or body.get("detail")
+                   or str(body)[:200])
         return (str(code) if code is not None else None), str(message)
     return None, str(body)[:200]
 

@@ -37,7 +37,7 @@ from ..core.errors import (
     VendorRequestError,
     VendorResponseError,
 )
-from ..core.http import RetryPolicy, Timeouts, VendorHttpClient
+from ..core.http import default_error_parser, RetryPolicy, Timeouts, VendorHttpClient
 from ..core.records import Parsed, describe_validation_error, parse_records
 from ..core.redaction import register_secret
 from .crypto import TransmissionKeyCache, encrypt_sensitive_value
@@ -94,19 +94,8 @@ class NoAgentError(VendorNotFoundError):
     """404 "No agent for provider" on start job: WattzOn cannot extract data for this utility."""
 
 
-def wattzon_error_parser(response: httpx.Response) -> tuple[str | None, str]:
-    """WattzOn's error body is `{"error": "..."}`: the message, without a separate code."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        text = response.content[:200].decode("utf-8", "replace").strip()
-        return None, text or response.reason_phrase
-    if isinstance(body, dict):
-        message = body.get("error") or body.get("message") or body.get("detail")
-        if message is not None:
-            return None, str(message)[:500]
-        return None, str(body)[:200]
-    return None, str(body)[:200]
+# WattzOn's error body is `{"error": "..."}`: the shared parser reads it.
+wattzon_error_parser = default_error_parser
 
 
 # -- configuration --------------------------------------------------------------------------------
