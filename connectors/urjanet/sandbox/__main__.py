@@ -1,0 +1,50 @@
+"""Serve the Urjanet Utility Data API sandbox until Ctrl-C.
+
+    python -m connectors.urjanet.sandbox --port 8769 --accounts 30 --months 24 --seed 7 \
+        --username sandbox-user --password sandbox-password
+
+Unset options fall back to URJANET_SANDBOX_SEED / _ACCOUNTS / _MONTHS / _AS_OF, then to the
+defaults (7, 30, 24, today).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from ...core.sandbox_kit import serve_until_stopped
+from .app import start_urjanet_sandbox
+from .generator import generate_dataset, sandbox_settings_from_env
+
+
+def main(argv: list[str] | None = None) -> int:
+    env = sandbox_settings_from_env()
+    parser = argparse.ArgumentParser(prog="python -m connectors.urjanet.sandbox", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8769, help="0 picks a free port")
+    parser.add_argument("--accounts", type=int, default=env.accounts)
+    parser.add_argument("--months", type=int, default=env.months)
+    parser.add_argument("--seed", type=int, default=env.seed)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=env.as_of, help="YYYY-MM-DD, default today (UTC)")
+    parser.add_argument("--username", default="sandbox-user")
+    parser.add_argument("--password", default="sandbox-password")
+    parser.add_argument("--token-ttl", type=float, default=3600, help="bearer token lifetime, seconds")
+    args = parser.parse_args(argv)
+
+    dataset = generate_dataset(seed=args.seed, accounts=args.accounts, months=args.months, as_of=args.as_of)
+    server, base_url = start_urjanet_sandbox(dataset, args.username, args.password, args.token_ttl,
+                                             port=args.port, host=args.host)
+    summary = dataset.summary()
+    print(base_url, flush=True)
+    print(
+        f"Urjanet sandbox: {summary['accounts']} accounts, {summary['meters']} meters, "
+        f"{summary['credentials']} credentials, as_of {summary['as_of']}. Ctrl-C to stop.",
+        file=sys.stderr,
+        flush=True,
+    )
+    return serve_until_stopped(server)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
