@@ -141,3 +141,15 @@ def serve_until_stopped(server) -> int:
     finally:
         server.stop()
     return 0
+
+
+def sandbox_dataset(dataset, generator_kwargs: dict, settings_from_env, generate):
+    """The dataset to serve: the one given, or one generated from the environment's settings
+    (`<VENDOR>_SANDBOX_*`) overridden by explicit generator arguments."""
+    if dataset is not None:
+        if generator_kwargs:
+            raise TypeError("pass either a dataset or generator arguments, not both")
+        return dataset
+    settings = settings_from_env().generator_kwargs()
+    settings.update(generator_kwargs)
+    return generate(**settings)

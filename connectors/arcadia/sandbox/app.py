@@ -142,7 +142,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...core.sandbox_kit import CallLogAndFaults, FaultScript, fault_response, path_matches, validate_fault
+from ...core.sandbox_kit import (
+    CallLogAndFaults,
+    FaultScript,
+    fault_response,
+    path_matches,
+    sandbox_dataset,
+    validate_fault,
+)
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     AccountRecord,
@@ -1259,12 +1266,7 @@ def start_arcadia_sandbox(
     **generator_kwargs: Any,
 ) -> tuple[SandboxServer, str]:
     """Start a sandbox server; returns it (running) and its API root URL."""
-    if dataset is None:
-        settings = sandbox_settings_from_env().generator_kwargs()
-        settings.update(generator_kwargs)
-        dataset = generate_dataset(**settings)
-    elif generator_kwargs:
-        raise TypeError("pass either a dataset or generator arguments, not both")
+    dataset = sandbox_dataset(dataset, generator_kwargs, sandbox_settings_from_env, generate_dataset)
     app = create_app(dataset, client_id, client_secret, token_ttl_s)
     server = SandboxServer(app, host=host, port=port, name="arcadia-sandbox")
     server.start()

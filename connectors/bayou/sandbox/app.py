@@ -58,7 +58,14 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...core.sandbox_kit import CallLogAndFaults, FaultScript, fault_response, path_matches, validate_fault
+from ...core.sandbox_kit import (
+    CallLogAndFaults,
+    FaultScript,
+    fault_response,
+    path_matches,
+    sandbox_dataset,
+    validate_fault,
+)
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     BayouDataset,
@@ -769,12 +776,7 @@ def start_bayou_sandbox(
     **generator_kwargs: Any,
 ) -> tuple[SandboxServer, str]:
     """Start a sandbox server; returns it (running) and its API base URL."""
-    if dataset is None:
-        settings = sandbox_settings_from_env().generator_kwargs()
-        settings.update(generator_kwargs)
-        dataset = generate_dataset(**settings)
-    elif generator_kwargs:
-        raise TypeError("pass either a dataset or generator arguments, not both")
+    dataset = sandbox_dataset(dataset, generator_kwargs, sandbox_settings_from_env, generate_dataset)
     server = SandboxServer(create_app(dataset, api_key), host=host, port=port, name="bayou-sandbox")
     server.start()
     return server, server.url + API_PREFIX

@@ -84,7 +84,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...core.sandbox_kit import CallLogAndFaults, fault_response, path_matches
+from ...core.sandbox_kit import CallLogAndFaults, fault_response, path_matches, sandbox_dataset
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     DAY_MS,
@@ -968,12 +968,7 @@ def start_urjanet_sandbox(
     **generator_kwargs: Any,
 ) -> tuple[SandboxServer, str]:
     """Start a sandbox server; returns it (running) and its root URL (API under /api/v1)."""
-    if dataset is None:
-        settings = sandbox_settings_from_env().generator_kwargs()
-        settings.update(generator_kwargs)
-        dataset = generate_dataset(**settings)
-    elif generator_kwargs:
-        raise TypeError("pass either a dataset or generator arguments, not both")
+    dataset = sandbox_dataset(dataset, generator_kwargs, sandbox_settings_from_env, generate_dataset)
     server = SandboxServer(create_app(dataset, username, password, token_ttl_s), host=host, port=port,
                            name="urjanet-sandbox")
     server.start()

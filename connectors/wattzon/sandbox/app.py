@@ -116,7 +116,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...core.sandbox_kit import CallLogAndFaults, FaultScript, fault_response, path_matches, validate_fault
+from ...core.sandbox_kit import (
+    CallLogAndFaults,
+    FaultScript,
+    fault_response,
+    path_matches,
+    sandbox_dataset,
+    validate_fault,
+)
 from ...core.sandbox_server import SandboxServer
 from ...core.tls import DEFAULT_CLIENT_NAME, SandboxPKI, load_or_make_pki
 from .generator import (
@@ -1322,12 +1329,7 @@ def start_wattzon_sandbox(
     **generator_kwargs: Any,
 ) -> tuple[SandboxServer, str, SandboxPKI | None]:
     """Start a sandbox server; returns it (running), its API base URL and the PKI (None without TLS)."""
-    if dataset is None:
-        settings = sandbox_settings_from_env().generator_kwargs()
-        settings.update(generator_kwargs)
-        dataset = generate_dataset(**settings)
-    elif generator_kwargs:
-        raise TypeError("pass either a dataset or generator arguments, not both")
+    dataset = sandbox_dataset(dataset, generator_kwargs, sandbox_settings_from_env, generate_dataset)
     app = create_app(dataset, client_name)
     pki = None
     if tls:
