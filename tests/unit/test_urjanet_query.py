@@ -155,7 +155,8 @@ def test_password_filters_eq_only_need_another_filter_and_are_redacted():
     query = Query().eq("username", "user1").eq("password", "pass-Secret-2")
     assert conditions(query)[1] == {"field": "password", "operator": "eq", "value": "pass-Secret-2"}
     assert "pass-Secret-2" not in repr(query)
-    assert redact("value pass-Secret-2") == "value ***"
+    # The redactor is process-wide (other tests register their own secrets): check this one only.
+    assert "pass-Secret-2" not in redact("value pass-Secret-2") and "***" in redact("value pass-Secret-2")
     with pytest.raises(ValueError):
         Query().where("password2", "startswith", "x")
     with pytest.raises(ValueError):
