@@ -153,3 +153,91 @@ def sandbox_dataset(dataset, generator_kwargs: dict, settings_from_env, generate
     settings = settings_from_env().generator_kwargs()
     settings.update(generator_kwargs)
     return generate(**settings)
+
+
+class RecordingGate:
+    """ASGI middleware in front of a sandbox's routes: serves `/x/` as `/x`, records every API
+    call (never a credential), plays scripted faults, asks the vendor's checks (auth, version
+    headers), and answers the vendor's own 500 when a handler crashes.
+
+    Vendors subclass it and override the hooks below.
+    """
+
+    label = "sandbox"  # for the crash log line
+    hooks_prefix = "/_sandbox"  # test hooks: never recorded, never faulted, never authenticated
+
+    def __init__(self, app, state) -> None:
+        self.app = app
+        self.state = state
+
+    # -- hooks ------------------------------------------------------------------------------------
+
+    def is_api(self, path: str) -> bool:
+        return not path_matches(path, self.hooks_prefix) and (
+            not self.state.api_prefix or path_matches(path, self.state.api_prefix))
+
+    def query_text(self, scope) -> str:
+        return scope.get("query_string", b"").decode("latin-1")
+
+    def fault_reply(self, fault: dict) -> Response:
+        raise NotImplementedError
+
+    def problem(self, scope, path: str) -> Response | None:
+        """A refusal (auth, missing headers) before the route runs, or None."""
+        return None
+
+    def crash_reply(self) -> Response:
+        raise NotImplementedError
+
+    # -- the middleware ---------------------------------------------------------------------------
+
+    async def __call__(self, scope, receive, send) -> None:
+        import asyncio
+        import logging
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if len(path) > 1 and path.endswith("/"):
+            # Clients differ on trailing slashes (WattzOn's reference client always sends one):
+            # serve both forms rather than redirecting, which many clients do not follow.
+            path = path.rstrip("/") or "/"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        if not self.is_api(path):
+            await self.app(scope, receive, send)
+            return
+        call: dict[str, Any] = {"method": scope["method"], "path": path, "query": self.query_text(scope),
+                                "status": None, "fault": False}
+        scope.setdefault("state", {})["sandbox_call"] = call
+        started = False
+
+        async def send_and_watch(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                call["status"] = message["status"]
+            await send(message)
+
+        try:
+            fault = self.state.take_fault(scope["method"], path)
+            if fault is not None:
+                if fault.get("delay"):
+                    await asyncio.sleep(fault["delay"])
+                if fault.get("status") is not None:
+                    call["fault"] = True
+                    await self.fault_reply(fault)(scope, receive, send_and_watch)
+                    return
+            refusal = self.problem(scope, path)
+            if refusal is not None:
+                await refusal(scope, receive, send_and_watch)
+                return
+            await self.app(scope, receive, send_and_watch)
+        except Exception:
+            logging.getLogger(type(self).__module__).exception("%s failed on %s %s", self.label, scope["method"], path)
+            if not started:
+                await self.crash_reply()(scope, receive, send_and_watch)
+            else:
+                call["status"] = call["status"] or 500
+        finally:
+            self.state.record(call)

@@ -114,7 +114,6 @@ checks. Faulted calls are recorded with `"fault": true`.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -124,7 +123,6 @@ import logging
 import secrets
 import threading
 import time as wallclock
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -140,9 +138,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ...core.sandbox_kit import (
+    RecordingGate,
     CallLogAndFaults,
     FaultScript,
     fault_response,
@@ -668,62 +667,23 @@ def _redacted_query(raw: bytes) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-class ApiGate:
-    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
-        self.app = app
-        self.state = state
+class ApiGate(RecordingGate):
+    label = "Arcadia sandbox"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-        if len(path) > 1 and path.endswith("/"):
-            # Serve `/utility_accounts/` as `/utility_accounts`: clients rarely follow redirects.
-            path = path.rstrip("/") or "/"
-            scope = {**scope, "path": path, "raw_path": path.encode()}
-        if path_matches(path, SANDBOX_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        call: dict[str, Any] = {
-            "method": scope["method"],
-            "path": path,
-            "query": _redacted_query(scope.get("query_string", b"")),
-            "status": None,
-            "fault": False,
-        }
-        started = False
+    def query_text(self, scope: Scope) -> str:
+        return _redacted_query(scope.get("query_string", b""))
 
-        async def send_and_watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                call["status"] = message["status"]
-            await send(message)
+    def fault_reply(self, fault: dict) -> Response:
+        return _fault_response(fault)
 
-        try:
-            fault = self.state.take_fault(scope["method"], path)
-            if fault is not None:
-                if fault.get("delay"):
-                    await asyncio.sleep(fault["delay"])
-                if fault.get("status") is not None:
-                    call["fault"] = True
-                    await _fault_response(fault)(scope, receive, send_and_watch)
-                    return
-            if path != TOKEN_PATH:
-                problem = self._version_problem(scope) or self._auth_problem(scope)
-                if problem is not None:
-                    await error_response(problem)(scope, receive, send_and_watch)
-                    return
-            await self.app(scope, receive, send_and_watch)
-        except Exception:
-            log.exception("Arcadia sandbox failed on %s %s", scope["method"], path)
-            if not started:
-                await error_response(ApiError(500, "Internal server error"))(scope, receive, send_and_watch)
-            else:
-                call["status"] = call["status"] or 500
-        finally:
-            self.state.record(call)
+    def problem(self, scope: Scope, path: str) -> Response | None:
+        if path == TOKEN_PATH:
+            return None
+        problem = self._version_problem(scope) or self._auth_problem(scope)
+        return error_response(problem) if problem is not None else None
+
+    def crash_reply(self) -> Response:
+        return error_response(ApiError(500, "Internal server error"))
 
     @staticmethod
     def _version_problem(scope: Scope) -> ApiError | None:

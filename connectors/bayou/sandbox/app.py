@@ -42,7 +42,6 @@ import hmac
 import itertools
 import logging
 import threading
-from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -56,9 +55,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ...core.sandbox_kit import (
+    RecordingGate,
     CallLogAndFaults,
     FaultScript,
     fault_response,
@@ -250,59 +250,18 @@ def _fault_response(fault: dict) -> Response:
 # ---------------------------------------------------------------------------------------------
 
 
-class ApiGate:
-    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
-        self.app = app
-        self.state = state
+class ApiGate(RecordingGate):
+    label = "Bayou sandbox"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not path_matches(path, API_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        if len(path) > len(API_PREFIX) + 1 and path.endswith("/"):
-            # Serve `/customers/` as `/customers` rather than redirecting: clients rarely follow 307s.
-            path = path.rstrip("/")
-            scope = {**scope, "path": path}
-        call: dict[str, Any] = {
-            "method": scope["method"],
-            "path": path,
-            "query": scope.get("query_string", b"").decode("latin-1"),
-            "status": None,
-            "fault": False,
-        }
-        scope.setdefault("state", {})["sandbox_call"] = call
-        started = False
+    def fault_reply(self, fault: dict) -> Response:
+        return _fault_response(fault)
 
-        async def send_and_watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                call["status"] = message["status"]
-            await send(message)
+    def problem(self, scope: Scope, path: str) -> Response | None:
+        problem = self._auth_problem(scope)
+        return error_response(problem) if problem is not None else None
 
-        try:
-            fault = self.state.take_fault(scope["method"], path)
-            if fault is not None:
-                if fault.get("delay"):
-                    await asyncio.sleep(fault["delay"])
-                if fault.get("status") is not None:
-                    call["fault"] = True
-                    await _fault_response(fault)(scope, receive, send_and_watch)
-                    return
-            problem = self._auth_problem(scope)
-            if problem is not None:
-                await error_response(problem)(scope, receive, send_and_watch)
-                return
-            await self.app(scope, receive, send_and_watch)
-        except Exception:
-            log.exception("Bayou sandbox failed on %s %s", scope["method"], path)
-            if not started:
-                await error_response(ApiError(500))(scope, receive, send_and_watch)
-            else:
-                call["status"] = call["status"] or 500
-        finally:
-            self.state.record(call)
+    def crash_reply(self) -> Response:
+        return error_response(ApiError(500))
 
     def _auth_problem(self, scope: Scope) -> ApiError | None:
         header = next((v for k, v in scope["headers"] if k == b"authorization"), None)

@@ -63,7 +63,6 @@ and tokens are never recorded. Faults (as the other sandboxes'): `inject_faults(
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import itertools
 import logging
@@ -82,9 +81,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from ...core.sandbox_kit import CallLogAndFaults, fault_response, path_matches, sandbox_dataset
+from ...core.sandbox_kit import CallLogAndFaults, RecordingGate, fault_response, path_matches, sandbox_dataset
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     DAY_MS,
@@ -690,61 +689,29 @@ class SandboxState(CallLogAndFaults):
 # ---------------------------------------------------------------------------------------------
 
 
-class ApiGate:
-    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
-        self.app = app
-        self.state = state
+def _fault_response(fault: dict) -> Response:
+    status = fault["status"]
+    code = STATUS_CODE.get(status, "INVALID_ARGUMENTS" if status < 500 else "SERVER_ERROR")
+    return fault_response(fault, error_body(code, _reason(status)))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-        if len(path) > 1 and path.endswith("/"):
-            path = path.rstrip("/") or "/"
-            scope = {**scope, "path": path, "raw_path": path.encode()}
-        if path_matches(path, SANDBOX_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        call: dict[str, Any] = {"method": scope["method"], "path": path,
-                                "query": scope.get("query_string", b"").decode("latin-1"), "status": None,
-                                "fault": False}
-        started = False
 
-        async def send_and_watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                call["status"] = message["status"]
-            await send(message)
+class ApiGate(RecordingGate):
+    label = "Urjanet sandbox"
 
-        try:
-            fault = self.state.take_fault(scope["method"], path)
-            if fault is not None:
-                if fault.get("delay"):
-                    await asyncio.sleep(fault["delay"])
-                if fault.get("status") is not None:
-                    call["fault"] = True
-                    status = fault["status"]
-                    body = error_body(STATUS_CODE.get(status, "INVALID_ARGUMENTS" if status < 500 else "SERVER_ERROR"),
-                                      _reason(status))
-                    await fault_response(fault, body)(scope, receive, send_and_watch)
-                    return
-            if path != LOGIN_PATH:
-                problem = self._auth_problem(scope)
-                if problem is not None:
-                    await error_response(problem)(scope, receive, send_and_watch)
-                    return
-            await self.app(scope, receive, send_and_watch)
-        except Exception:
-            log.exception("Urjanet sandbox failed on %s %s", scope["method"], path)
-            if not started:
-                await error_response(ApiError("SERVER_ERROR", "Internal server error", 500))(
-                    scope, receive, send_and_watch)
-            else:
-                call["status"] = call["status"] or 500
-        finally:
-            self.state.record(call)
+    def is_api(self, path: str) -> bool:
+        return not path_matches(path, SANDBOX_PREFIX)  # the login path too, outside /api/v1
+
+    def fault_reply(self, fault: dict) -> Response:
+        return _fault_response(fault)
+
+    def problem(self, scope: Scope, path: str) -> Response | None:
+        if path == LOGIN_PATH:
+            return None
+        problem = self._auth_problem(scope)
+        return error_response(problem) if problem is not None else None
+
+    def crash_reply(self) -> Response:
+        return error_response(ApiError("SERVER_ERROR", "Internal server error", 500))
 
     def _auth_problem(self, scope: Scope) -> ApiError | None:
         header = next((v for k, v in scope["headers"] if k == b"authorization"), None)

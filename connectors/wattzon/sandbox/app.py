@@ -95,8 +95,6 @@ import tempfile
 import threading
 import time as wallclock
 import uuid
-from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
@@ -114,9 +112,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ...core.sandbox_kit import (
+    RecordingGate,
     CallLogAndFaults,
     FaultScript,
     fault_response,
@@ -620,58 +619,14 @@ def _fault_response(fault: dict) -> Response:
 # ---------------------------------------------------------------------------------------------
 
 
-class ApiGate:
-    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
-        self.app = app
-        self.state = state
+class ApiGate(RecordingGate):
+    label = "WattzOn sandbox"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if len(path) > 1 and path.endswith("/"):
-            # The reference clients end paths with "/": serve both forms, never redirect.
-            path = path.rstrip("/") or "/"
-            scope = {**scope, "path": path, "raw_path": path.encode()}
-        if not path_matches(path, API_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        call: dict[str, Any] = {
-            "method": scope["method"],
-            "path": path,
-            "query": scope.get("query_string", b"").decode("latin-1"),
-            "status": None,
-            "fault": False,
-        }
-        scope.setdefault("state", {})["sandbox_call"] = call
-        started = False
+    def fault_reply(self, fault: dict) -> Response:
+        return _fault_response(fault)
 
-        async def send_and_watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                call["status"] = message["status"]
-            await send(message)
-
-        try:
-            fault = self.state.take_fault(scope["method"], path)
-            if fault is not None:
-                if fault.get("delay"):
-                    await asyncio.sleep(fault["delay"])
-                if fault.get("status") is not None:
-                    call["fault"] = True
-                    await _fault_response(fault)(scope, receive, send_and_watch)
-                    return
-            await self.app(scope, receive, send_and_watch)
-        except Exception:
-            log.exception("WattzOn sandbox failed on %s %s", scope["method"], path)
-            if not started:
-                await error_response(ApiError(500, "Internal server error"))(scope, receive, send_and_watch)
-            else:
-                call["status"] = call["status"] or 500
-        finally:
-            self.state.record(call)
+    def crash_reply(self) -> Response:
+        return error_response(ApiError(500, "Internal server error"))
 
 
 # ---------------------------------------------------------------------------------------------
