@@ -241,3 +241,33 @@ class RecordingGate:
                 call["status"] = call["status"] or 500
         finally:
             self.state.record(call)
+
+
+class SandboxSettings:
+    """A sandbox's generator settings (seed, scale, as_of), read from `<VENDOR>_SANDBOX_*`."""
+
+    def __init__(self, **values: Any) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def generator_kwargs(self) -> dict:
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return f"SandboxSettings({self._values!r})"
+
+
+def settings_from_env(environ, vendor: str, scale_defaults: dict[str, int]) -> SandboxSettings:
+    """`<VENDOR>_SANDBOX_<NAME>` for each scale setting (whole numbers), and `_AS_OF` (a date)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    prefix = f"{vendor.upper()}_SANDBOX_"
+    values: dict[str, Any] = {name: env_int(env, prefix + name.upper(), default) for name, default in scale_defaults.items()}
+    values["as_of"] = env_date(env, prefix + "AS_OF")
+    return SandboxSettings(**values)

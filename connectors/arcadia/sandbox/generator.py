@@ -78,7 +78,6 @@ from __future__ import annotations
 import hashlib
 import math
 import operator
-import os
 import random
 import uuid
 from collections.abc import Mapping
@@ -88,7 +87,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
-from ...core.sandbox_kit import env_date, env_int
+from ...core.sandbox_kit import SandboxSettings, settings_from_env
 
 GRANULARITY_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // GRANULARITY_MINUTES
@@ -1056,25 +1055,6 @@ def generate_dataset(seed: int = 7, users: int = 4, months: int = 24, as_of: dat
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SandboxSettings:
-    """Generator scale, read from ARCADIA_SANDBOX_SEED / _USERS / _MONTHS / _AS_OF."""
-
-    seed: int = 7
-    users: int = 4
-    months: int = 24
-    as_of: date | None = None  # None: today (UTC) when the dataset is generated
-
-    def generator_kwargs(self) -> dict:
-        return {"seed": self.seed, "users": self.users, "months": self.months, "as_of": self.as_of}
-
-
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
-    env = os.environ if environ is None else environ
-    as_of = env_date(env, "ARCADIA_SANDBOX_AS_OF")
-    return SandboxSettings(
-        seed=env_int(env, "ARCADIA_SANDBOX_SEED", 7),
-        users=env_int(env, "ARCADIA_SANDBOX_USERS", 4),
-        months=env_int(env, "ARCADIA_SANDBOX_MONTHS", 24),
-        as_of=as_of,
-    )
+    """Generator settings from ARCADIA_SANDBOX_SEED, _USERS, _MONTHS, _AS_OF."""
+    return settings_from_env(environ, "arcadia", {"seed": 7, "users": 4, "months": 24})

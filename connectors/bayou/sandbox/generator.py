@@ -49,7 +49,6 @@ from __future__ import annotations
 import hashlib
 import math
 import operator
-import os
 import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -57,9 +56,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import accumulate
 
-from ...core.sandbox_kit import env_date, env_int
-
 import orjson
+
+from ...core.sandbox_kit import SandboxSettings, settings_from_env
 
 GRANULARITY_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // GRANULARITY_MINUTES
@@ -1119,25 +1118,6 @@ def generate_dataset(seed: int = 7, customers: int = 8, months: int = 24, as_of:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SandboxSettings:
-    """Generator scale, read from BAYOU_SANDBOX_SEED / _CUSTOMERS / _MONTHS / _AS_OF."""
-
-    seed: int = 7
-    customers: int = 8
-    months: int = 24
-    as_of: date | None = None  # None: today (UTC) when the dataset is generated
-
-    def generator_kwargs(self) -> dict:
-        return {"seed": self.seed, "customers": self.customers, "months": self.months, "as_of": self.as_of}
-
-
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
-    env = os.environ if environ is None else environ
-    as_of = env_date(env, "BAYOU_SANDBOX_AS_OF")
-    return SandboxSettings(
-        seed=env_int(env, "BAYOU_SANDBOX_SEED", 7),
-        customers=env_int(env, "BAYOU_SANDBOX_CUSTOMERS", 8),
-        months=env_int(env, "BAYOU_SANDBOX_MONTHS", 24),
-        as_of=as_of,
-    )
+    """Generator settings from BAYOU_SANDBOX_SEED, _CUSTOMERS, _MONTHS, _AS_OF."""
+    return settings_from_env(environ, "bayou", {"seed": 7, "customers": 8, "months": 24})

@@ -18,14 +18,13 @@ Records are stored in the API's own shape; keys starting with "_" are internal a
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from ...core.sandbox_kit import env_date, env_int
+from ...core.sandbox_kit import SandboxSettings, settings_from_env
 
 CUSTOMER_ID = "SandboxCustomer"
 SYSTEM_USER = "system"
@@ -257,24 +256,6 @@ def generate_dataset(seed: int = 7, accounts: int = 30, months: int = 24, as_of:
     return ds
 
 
-@dataclass(frozen=True)
-class SandboxSettings:
-    """Generator scale, read from URJANET_SANDBOX_SEED / _ACCOUNTS / _MONTHS / _AS_OF."""
-
-    seed: int = 7
-    accounts: int = 30
-    months: int = 24
-    as_of: date | None = None
-
-    def generator_kwargs(self) -> dict:
-        return {"seed": self.seed, "accounts": self.accounts, "months": self.months, "as_of": self.as_of}
-
-
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
-    env = os.environ if environ is None else environ
-    return SandboxSettings(
-        seed=env_int(env, "URJANET_SANDBOX_SEED", 7),
-        accounts=env_int(env, "URJANET_SANDBOX_ACCOUNTS", 30),
-        months=env_int(env, "URJANET_SANDBOX_MONTHS", 24),
-        as_of=env_date(env, "URJANET_SANDBOX_AS_OF"),
-    )
+    """Generator settings from URJANET_SANDBOX_SEED, _ACCOUNTS, _MONTHS, _AS_OF."""
+    return settings_from_env(environ, "urjanet", {"seed": 7, "accounts": 30, "months": 24})

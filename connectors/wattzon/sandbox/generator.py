@@ -80,7 +80,6 @@ from __future__ import annotations
 import hashlib
 import math
 import operator
-import os
 import random
 import uuid
 from collections.abc import Mapping
@@ -90,9 +89,9 @@ from functools import lru_cache
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from ...core.sandbox_kit import env_date, env_int
-
 import orjson
+
+from ...core.sandbox_kit import SandboxSettings, settings_from_env
 
 API_PREFIX = "/link/4.0"
 INTERVAL_MINUTES = 15
@@ -1065,25 +1064,6 @@ def generate_dataset(seed: int = 7, profiles: int = 6, months: int = 24, as_of: 
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SandboxSettings:
-    """Generator scale, read from WATTZON_SANDBOX_SEED / _PROFILES / _MONTHS / _AS_OF."""
-
-    seed: int = 7
-    profiles: int = 6
-    months: int = 24
-    as_of: date | None = None  # None: today (UTC) when the dataset is generated
-
-    def generator_kwargs(self) -> dict:
-        return {"seed": self.seed, "profiles": self.profiles, "months": self.months, "as_of": self.as_of}
-
-
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
-    env = os.environ if environ is None else environ
-    as_of = env_date(env, "WATTZON_SANDBOX_AS_OF")
-    return SandboxSettings(
-        seed=env_int(env, "WATTZON_SANDBOX_SEED", 7),
-        profiles=env_int(env, "WATTZON_SANDBOX_PROFILES", 6),
-        months=env_int(env, "WATTZON_SANDBOX_MONTHS", 24),
-        as_of=as_of,
-    )
+    """Generator settings from WATTZON_SANDBOX_SEED, _PROFILES, _MONTHS, _AS_OF."""
+    return settings_from_env(environ, "wattzon", {"seed": 7, "profiles": 6, "months": 24})
