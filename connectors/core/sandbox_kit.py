@@ -271,3 +271,42 @@ def settings_from_env(environ, vendor: str, scale_defaults: dict[str, int]) -> S
     values: dict[str, Any] = {name: env_int(env, prefix + name.upper(), default) for name, default in scale_defaults.items()}
     values["as_of"] = env_date(env, prefix + "AS_OF")
     return SandboxSettings(**values)
+
+
+def method_route(path: str, handlers: dict, error_type: type[Exception], error_reply):
+    """One route per path and a handler per method, so a wrong method gets a 405 that lists every
+    allowed method; the vendor's own exception type becomes its error reply."""
+    from starlette.routing import Route
+
+    async def endpoint(request):
+        handler = handlers["GET" if request.method == "HEAD" else request.method]
+        try:
+            return await handler(request)
+        except error_type as error:
+            return error_reply(error)
+
+    endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
+    return Route(path, endpoint, methods=list(handlers))
+
+
+def tiny_pdf(text: str, width: int = 400) -> bytes:
+    """A small valid one-page PDF saying `text` (sandbox bill documents)."""
+    stream = f"BT /F1 12 Tf 20 50 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 " + str(width).encode()
+        + b" 100]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length " + str(len(stream)).encode() + b">>stream\n" + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

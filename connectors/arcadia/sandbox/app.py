@@ -141,10 +141,11 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ...core.sandbox_kit import (
-    RecordingGate,
     CallLogAndFaults,
     FaultScript,
+    RecordingGate,
     fault_response,
+    method_route,
     path_matches,
     sandbox_dataset,
     validate_fault,
@@ -1152,17 +1153,7 @@ async def sandbox_trigger(request: Request) -> Response:
 
 
 def _route(path: str, handlers: dict[str, Any]) -> Route:
-    """One route per path, so a wrong method gets a 405 that lists every allowed method."""
-
-    async def endpoint(request: Request) -> Response:
-        handler = handlers["GET" if request.method == "HEAD" else request.method]
-        try:
-            return await handler(request)
-        except ApiError as error:
-            return error_response(error)
-
-    endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
-    return Route(path, endpoint, methods=list(handlers))
+    return method_route(path, handlers, ApiError, error_response)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

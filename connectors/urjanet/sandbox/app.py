@@ -83,7 +83,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ...core.sandbox_kit import CallLogAndFaults, RecordingGate, fault_response, path_matches, sandbox_dataset
+from ...core.sandbox_kit import (
+    CallLogAndFaults,
+    RecordingGate,
+    fault_response,
+    method_route,
+    path_matches,
+    sandbox_dataset,
+)
 from ...core.sandbox_server import SandboxServer
 from .generator import (
     DAY_MS,
@@ -862,15 +869,7 @@ async def sandbox_change_account_id(request: Request) -> Response:
 
 
 def _route(path: str, handlers: dict[str, Any]) -> Route:
-    async def endpoint(request: Request) -> Response:
-        handler = handlers["GET" if request.method == "HEAD" else request.method]
-        try:
-            return await handler(request)
-        except ApiError as error:
-            return error_response(error)
-
-    endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
-    return Route(path, endpoint, methods=list(handlers))
+    return method_route(path, handlers, ApiError, error_response)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

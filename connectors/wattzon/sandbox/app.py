@@ -115,12 +115,14 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ...core.sandbox_kit import (
-    RecordingGate,
     CallLogAndFaults,
     FaultScript,
+    RecordingGate,
     fault_response,
+    method_route,
     path_matches,
     sandbox_dataset,
+    tiny_pdf,
     validate_fault,
 )
 from ...core.sandbox_server import SandboxServer
@@ -687,24 +689,7 @@ def _parse_moment(value: str) -> tuple[datetime, bool] | None:
 
 
 def _tiny_pdf(text: str) -> bytes:
-    stream = f"BT /F1 12 Tf 20 50 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<</Type/Catalog/Pages 2 0 R>>",
-        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 400 100]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
-        b"<</Length " + str(len(stream)).encode() + b">>stream\n" + stream + b"\nendstream",
-        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return tiny_pdf(text, width=400)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1209,17 +1194,7 @@ async def sandbox_summary(request: Request) -> Response:
 
 
 def _route(path: str, handlers: dict[str, Any]) -> Route:
-    """One route per path, so a wrong method gets a 405 that lists every allowed method."""
-
-    async def endpoint(request: Request) -> Response:
-        handler = handlers["GET" if request.method == "HEAD" else request.method]
-        try:
-            return await handler(request)
-        except ApiError as error:
-            return error_response(error)
-
-    endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
-    return Route(path, endpoint, methods=list(handlers))
+    return method_route(path, handlers, ApiError, error_response)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
