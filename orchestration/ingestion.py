@@ -116,9 +116,10 @@ def vendor_assets(vendors: list[str]) -> list:
 def vendor_customer_keys(vendors: list[str]) -> list[AssetKey]:
     keys = []
     for v in vendors:
-        for sync in VENDORS[v].syncs:
-            if "customers" in sync.produces:
-                keys.append(AssetKey([v, "customers"]))
+        spec = VENDORS[v]
+        for sync in spec.syncs:
+            if spec.customer_entity in sync.produces:
+                keys.append(AssetKey([v, spec.customer_entity]))
     return keys
 
 

@@ -80,6 +80,7 @@ VENDOR = VendorSpec(
     ),
     connect=connect,
     customer_links=customer_links,
+    customer_entity="credentials",
     credential_env_vars=("ARCADIA_CLIENT_ID",),
     start_sandbox=_EmbeddedSandbox,
     sandbox_url_env=SANDBOX_URL_ENV,

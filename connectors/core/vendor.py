@@ -116,6 +116,9 @@ class VendorSpec:
     syncs: tuple[SyncSpec, ...]
     connect: Callable[[Mapping[str, str]], VendorConnection]
     customer_links: Callable[[Lake], list[CustomerLink]]
+    # The entity that holds the policy's customers and their link times: the policy asset
+    # depends on it (Bayou/WattzOn "customers", Arcadia "credentials", Urjanet "accounts").
+    customer_entity: str = "customers"
     credential_env_vars: tuple[str, ...] = ()
     # The sandbox: how to start one (returns a server with .url and .stop()), the env var that
     # points every process at a shared one, and everything a process needs to reach it.

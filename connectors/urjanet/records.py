@@ -242,3 +242,19 @@ def _drop_null_lists(data: Any, keys: tuple[str, ...]) -> Any:
     if isinstance(data, dict) and any(data.get(k, []) is None for k in keys):
         return {k: v for k, v in data.items() if not (k in keys and v is None)}
     return data
+
+
+def normalize_number(number: str | None) -> str | None:
+    """An account or meter number as Urjanet matches it: letters and digits only, upper-cased
+    ("123-45 678a" -> "12345678A"). None stays None."""
+    if number is None:
+        return None
+    return "".join(ch for ch in str(number) if ch.isalnum()).upper()
+
+
+def account_key(provider_alias: str | None, account_number: str | None) -> str | None:
+    """What identifies an account across id changes: provider alias + normalized account number."""
+    normalized = normalize_number(account_number)
+    if not provider_alias or not normalized:
+        return None
+    return f"{provider_alias.strip().lower()}:{normalized}"
