@@ -28,9 +28,10 @@ DEFAULT_MAX_ROWS_PER_FILE = 1_000_000
 
 
 def new_load_id(now: datetime | None = None) -> str:
-    """Sortable and unique: `20261123T010203Z-1a2b3c4d`."""
+    """Sortable and unique: `20261123T010203.123456Z-1a2b3c4d`. Microseconds, so that two loads in
+    the same second still sort in time order (read_latest breaks `_extracted_at` ties on it)."""
     now = now or datetime.now(UTC)
-    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
+    return f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)

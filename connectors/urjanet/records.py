@@ -246,10 +246,10 @@ def _drop_null_lists(data: Any, keys: tuple[str, ...]) -> Any:
 
 def normalize_number(number: str | None) -> str | None:
     """An account or meter number as Urjanet matches it: letters and digits only, upper-cased
-    ("123-45 678a" -> "12345678A"). None stays None."""
+    ("123-45 678a" -> "12345678A"). None, or nothing left, is None."""
     if number is None:
         return None
-    return "".join(ch for ch in str(number) if ch.isalnum()).upper()
+    return "".join(ch for ch in str(number) if ch.isalnum()).upper() or None
 
 
 def account_key(provider_alias: str | None, account_number: str | None) -> str | None:

@@ -403,7 +403,7 @@ MASKED_STATEMENT_FIELDS = ("total_bill_amount", "amount_due", "new_charges", "ou
 
 
 def sync_statements(ctx: SyncContext) -> SyncResult:
-    from .deliveries import DeliveryFormatError, parse_delivery
+    from .deliveries import DeliveryFormatError, delivery_file_row, parse_delivery
 
     policy = ctx.policy
     assert policy is not None
@@ -424,7 +424,7 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
                 if r["policy_sha256"] == policy.policy.sha256 and not r["unmatched"]}
     files = source.list()
     todo = [f for f in files if (f.name, f.fingerprint) not in done]
-    ctx.log.info("urjanet: %d delivery file(s) at %s, %d to read", len(files), source.describe(), len(todo))
+    ctx.log.info("urjanet: %d delivery file(s) at %s, %d to read", len(files), source.location, len(todo))
     quarantine = Quarantine(VENDOR, ctx.load_id)
     counters: Counter = Counter(dict.fromkeys(("files_read", "files_unreadable", "statements_seen",
                                                "statements_in_policy", "statements_masked",
@@ -434,9 +434,7 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
     for file in todo:
         extracted_at = now_utc()
         meta = _meta(ctx.load_id, extracted_at)
-        file_row = {"file_name": file.name, "location": file.location, "fingerprint": file.fingerprint,
-                    "size_bytes": file.size_bytes, "delivery_id": None, "delivered_at": None, "statements": 0,
-                    "rejected": 0, "unmatched": 0, "policy_sha256": policy.policy.sha256, "error": None, **meta}
+        file_row = {**delivery_file_row(file), "unmatched": 0, "policy_sha256": policy.policy.sha256, **meta}
         try:
             delivery = parse_delivery(file.name, source.read(file))
         except DeliveryFormatError as exc:
@@ -449,8 +447,8 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
             continue
         counters["files_read"] += 1
         for rejected in delivery.rejected:
-            quarantine.add("statements", rejected.raw, rejected.reason, extracted_at,
-                           record_id=str(rejected.raw.get("StatementId")) if isinstance(rejected.raw, dict) else None)
+            quarantine.add("statements", rejected.raw, f"{file.name}: {rejected.reason}", extracted_at,
+                           record_id=rejected.statement_id)
         admitted = set()
         for row in delivery.statements:
             counters["statements_seen"] += 1
@@ -474,8 +472,7 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
             kept = [{**r, **meta} for r in lines if r["statement_id"] in admitted]
             counters["lines_not_landed_outside_policy"] += len(lines) - len(kept)
             tables[entity.name] += kept
-        file_row.update(delivery_id=delivery.delivery_id, delivered_at=delivery.delivered_at,
-                        statements=len(delivery.statements), rejected=len(delivery.rejected))
+        file_row.update({k: v for k, v in delivery_file_row(file, delivery).items() if k != "error"})
         tables[DELIVERY_FILES.name].append(file_row)
 
     result.counters = dict(counters)

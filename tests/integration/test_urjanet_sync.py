@@ -177,3 +177,115 @@ def test_malformed_records_are_quarantined_and_the_rest_lands(urjanet):
     assert entity == "accounts" and "created" in reason
     change_rows = read_latest(lake, "urjanet", CHANGE_EVENTS).num_rows
     assert change_rows == len(state.changelog)
+
+
+# -- statement deliveries -------------------------------------------------------------------------------
+
+from connectors.policy import compile_policy, parse_policy  # noqa: E402
+from connectors.urjanet.deliveries import FolderSource  # noqa: E402
+from connectors.urjanet.sandbox.deliveries import special_statements, upload_deliveries, write_deliveries  # noqa: E402
+from connectors.urjanet.sync import sync_statements  # noqa: E402
+
+ALL = {"default": {"history": "all", "continuous": True}}
+
+
+def statements(connection, lake, policy: dict = ALL):
+    compiled = compile_policy(parse_policy(policy), customer_links(lake))
+    return sync_statements(SyncContext("urjanet", connection, lake, new_load_id(), compiled, log))
+
+
+def lake_sql(lake, sql: str) -> list[tuple]:
+    with duckdb.connect() as con:
+        for entity in ("statements", "usages", "charges", "delivery_files", "quarantine"):
+            if lake.dataset_dir("urjanet", entity).exists():
+                con.execute(f"create view {entity} as select * from read_parquet('{lake.glob('urjanet', entity)}', "
+                            "union_by_name = true)")
+        return con.execute(sql).fetchall()
+
+
+def test_statements_from_a_delivery_folder_once_per_file_and_policy(urjanet, tmp_path):
+    connection, state, lake = urjanet
+    write_deliveries(state.dataset, tmp_path / "deliveries")
+    connection.deliveries = FolderSource(tmp_path / "deliveries")
+    run(connection, lake)
+    first = statements(connection, lake)
+    files = len(connection.deliveries.list())
+    assert first.counters["files_read"] == files and first.counters["statements_masked"] == 0
+    assert first.counters["statements_unmatched"] == 0 and first.quarantined == 0
+    special = special_statements(state.dataset)
+    ids = {r[0]: r[1] for r in lake_sql(lake, "select statement_id, statement_type from statements")}
+    assert ids[special["adjustment"]] == "adjustment" and special["republished"] in ids and special["original"] in ids
+    # account-level charges are kept without a meter
+    assert lake_sql(lake, "select count(*) from charges where meter_number is null")[0][0] > 0
+    # nothing new: no file is read again
+    assert statements(connection, lake).counters["files_read"] == 0
+    # a narrower policy: every file is read again; statements outside it keep ids and dates only
+    narrow = statements(connection, lake, {"default": {"history": "none", "continuous": False}})
+    assert narrow.counters["files_read"] == files
+    assert narrow.counters["statements_masked"] == narrow.counters["statements_seen"]
+    assert narrow.counters["lines_not_landed_outside_policy"] > 0
+    assert narrow.entities["usages"].rows == narrow.entities["charges"].rows == 0
+
+
+def test_history_window_masks_statements_before_the_link(urjanet, tmp_path):
+    connection, state, lake = urjanet
+    write_deliveries(state.dataset, tmp_path / "deliveries")
+    connection.deliveries = FolderSource(tmp_path / "deliveries")
+    run(connection, lake)
+    result = statements(connection, lake, {"default": {"history": 3, "continuous": True}})
+    assert result.counters["statements_masked"] > 0 and result.counters["statements_in_policy"] > 0
+    (leaks,) = lake_sql(lake, "select count(*) from statements where is_masked and (total_bill_amount is not null "
+                              "or amount_due is not null or new_charges is not null)")[0:1]
+    assert leaks == (0,)
+    orphan_lines = lake_sql(lake, "select count(*) from usages u join statements s using (statement_id) "
+                                  "where s.is_masked")
+    assert orphan_lines == [(0,)]
+
+
+def test_unreadable_file_is_quarantined_and_unmatched_statements_are_read_again(urjanet, tmp_path):
+    connection, state, lake = urjanet
+    folder = tmp_path / "deliveries"
+    write_deliveries(state.dataset, folder)
+    (folder / "2026" / "broken.json").parent.mkdir(parents=True, exist_ok=True)
+    (folder / "2026" / "broken.json").write_bytes(b"<html>502 Bad Gateway</html>")
+    connection.deliveries = FolderSource(folder)
+    # statements before any account is known: all unmatched, masked, and their files read again later
+    early = statements(connection, lake)
+    assert early.counters["statements_unmatched"] == early.counters["statements_seen"] > 0
+    assert early.counters["files_unreadable"] == 1 and early.quarantined == 1
+    (reason,) = lake_sql(lake, "select reason from quarantine where entity = 'delivery_files'")[0]
+    assert "broken.json" in reason and "not JSON" in reason
+    run(connection, lake)
+    later = statements(connection, lake)
+    assert later.counters["statements_unmatched"] == 0
+    assert later.counters["files_read"] == len(connection.deliveries.list()) - 1  # the broken one is not retried
+    assert later.counters["statements_in_policy"] == early.counters["statements_seen"]
+    current = lake_sql(lake, "select count(*) from (select statement_id, is_masked, row_number() over "
+                             "(partition by statement_id order by _extracted_at desc, _load_id desc) as n "
+                             "from statements) where n = 1 and is_masked")
+    assert current == [(0,)]
+
+
+def test_statements_from_an_s3_prefix(urjanet, monkeypatch):
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    connection, state, lake = urjanet
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="urjanet-deliveries")
+        s3.put_object(Bucket="urjanet-deliveries", Key="elsewhere/2026/other.json", Body=b"{}")
+        upload_deliveries(state.dataset, "s3://urjanet-deliveries/acme/", client=s3)
+        from connectors.urjanet import connect
+
+        s3_connection = connect({"URJANET_SANDBOX_URL": connection.base_url,
+                                 "URJANET_DELIVERY_S3_URI": "s3://urjanet-deliveries/acme"})
+        assert s3_connection.deliveries.location.startswith("s3://urjanet-deliveries/acme")
+        s3_connection.client = connection.client  # the fixture's sandbox has its own login
+        run(s3_connection, lake)
+        result = statements(s3_connection, lake)
+    assert result.counters["files_read"] > 0 and result.counters["files_unreadable"] == 0
+    assert result.counters["statements_seen"] == len(lake_sql(lake, "select distinct statement_id from statements"))

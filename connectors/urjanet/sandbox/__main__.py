@@ -1,7 +1,10 @@
 """Serve the Urjanet Utility Data API sandbox until Ctrl-C.
 
     python -m connectors.urjanet.sandbox --port 8769 --accounts 30 --months 24 --seed 7 \
-        --username sandbox-user --password sandbox-password
+        --username sandbox-user --password sandbox-password --deliveries ./deliveries
+
+`--deliveries DIR` also writes the statement deliveries for the sandbox's accounts to DIR (point
+URJANET_DELIVERY_DIR at it); `--deliveries s3://bucket/prefix` uploads them (AWS environment).
 
 Unset options fall back to URJANET_SANDBOX_SEED / _ACCOUNTS / _MONTHS / _AS_OF, then to the
 defaults (7, 30, 24, today).
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 from ...core.sandbox_kit import serve_until_stopped
 from .app import start_urjanet_sandbox
@@ -30,12 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--username", default="sandbox-user")
     parser.add_argument("--password", default="sandbox-password")
     parser.add_argument("--token-ttl", type=float, default=3600, help="bearer token lifetime, seconds")
+    parser.add_argument("--deliveries", help="a folder or s3://bucket/prefix to write statement deliveries to")
     args = parser.parse_args(argv)
 
     dataset = generate_dataset(seed=args.seed, accounts=args.accounts, months=args.months, as_of=args.as_of)
     server, base_url = start_urjanet_sandbox(dataset, args.username, args.password, args.token_ttl,
                                              port=args.port, host=args.host)
     summary = dataset.summary()
+    if args.deliveries:
+        from .deliveries import upload_deliveries, write_deliveries
+
+        if args.deliveries.startswith("s3://"):
+            upload_deliveries(dataset, args.deliveries)
+        else:
+            write_deliveries(dataset, Path(args.deliveries))
+        print(f"Urjanet sandbox: statement deliveries written to {args.deliveries}", file=sys.stderr, flush=True)
     print(base_url, flush=True)
     print(
         f"Urjanet sandbox: {summary['accounts']} accounts, {summary['meters']} meters, "
