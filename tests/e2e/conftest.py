@@ -16,6 +16,9 @@ import yaml
 from connectors.arcadia.sandbox import generate_dataset as generate_arcadia_dataset
 from connectors.arcadia.sandbox import start_arcadia_sandbox
 from connectors.bayou.sandbox import generate_dataset, start_bayou_sandbox
+from connectors.urjanet.sandbox import generate_dataset as generate_urjanet_dataset
+from connectors.urjanet.sandbox import start_urjanet_sandbox
+from connectors.urjanet.sandbox.deliveries import upload_deliveries
 from connectors.wattzon.sandbox import generate_dataset as generate_wattzon_dataset
 from connectors.wattzon.sandbox import start_wattzon_sandbox
 
@@ -23,6 +26,8 @@ AS_OF = date(2026, 11, 1)
 API_KEY = "bayou-e2e-SECRET-4f9c2a7e1d"  # talks to the sandbox in "real vendor" mode
 ARCADIA_SECRET = "arcadia-e2e-SECRET-9d8e7f6a5b"
 ARCADIA_SIGNING_KEY = "arcadia-e2e-SIGNING-1a2b3c4d5e"
+URJANET_PASSWORD = "urjanet-e2e-SECRET-7c6b5a4d3e"
+URJANET_DELIVERIES = "s3://urjanet-e2e-deliveries/acme/"
 
 
 @dataclass
@@ -34,6 +39,7 @@ class PipelineRun:
     wattzon_state: object = None
     wattzon_dataset: object = None
     arcadia_state: object = None
+    urjanet_state: object = None
     secrets: dict[str, str] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
     event_text: list[str] = field(default_factory=list)
@@ -107,7 +113,12 @@ def pipeline(tmp_path_factory):
     arcadia_server, arcadia_url = start_arcadia_sandbox(
         dataset=generate_arcadia_dataset(seed=7, users=2, months=14, as_of=AS_OF),
         client_id="e2e-client", client_secret=ARCADIA_SECRET)
+    # Urjanet in "real vendor" mode: its sandbox with our login, statement deliveries in S3 (moto).
+    urjanet_server, urjanet_url = start_urjanet_sandbox(
+        dataset=generate_urjanet_dataset(seed=7, accounts=12, months=14, as_of=AS_OF),
+        username="e2e-urjanet", password=URJANET_PASSWORD)
     saved = dict(os.environ)
+    s3_mock = _start_s3(urjanet_server.app.state.sandbox.dataset)
     os.environ.update({
         "UTILITY_DATA_DIR": str(data_dir),
         "UTILITY_POLICY_FILE": str(policy_file),
@@ -121,15 +132,21 @@ def pipeline(tmp_path_factory):
         "ARCADIA_CLIENT_SECRET": ARCADIA_SECRET,
         "ARCADIA_BASE_URL": arcadia_url,
         "ARCADIA_WEBHOOK_SIGNING_KEY": ARCADIA_SIGNING_KEY,
+        "URJANET_USERNAME": "e2e-urjanet",
+        "URJANET_PASSWORD": URJANET_PASSWORD,
+        "URJANET_BASE_URL": urjanet_url,
+        "URJANET_DELIVERY_S3_URI": URJANET_DELIVERIES,
     })
     os.environ.pop("UTILITY_VENDORS", None)
     run = PipelineRun(data_dir, policy_file, server.app.state.sandbox, dataset,
                       wattzon_state=wattzon_server.app.state.sandbox, wattzon_dataset=wattzon_dataset,
-                      arcadia_state=arcadia_server.app.state.sandbox)
+                      arcadia_state=arcadia_server.app.state.sandbox,
+                      urjanet_state=urjanet_server.app.state.sandbox)
     private_key = pki.client_key_file.read_text()
     run.secrets = {
         "bayou api key": API_KEY,
         "arcadia client secret": ARCADIA_SECRET,
+        "urjanet password": URJANET_PASSWORD,
         # the body of the client's private key, line by line long enough to be unmistakable
         **{f"wattzon private key line {i}": line for i, line in enumerate(private_key.splitlines())
            if len(line) >= 40},
@@ -146,5 +163,22 @@ def pipeline(tmp_path_factory):
         server.stop()
         wattzon_server.stop()
         arcadia_server.stop()
+        urjanet_server.stop()
+        s3_mock.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _start_s3(urjanet_dataset):
+    """An in-process S3 (moto) holding the Urjanet sandbox's statement deliveries."""
+    import boto3
+    from moto import mock_aws
+
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"})
+    mock = mock_aws()
+    mock.start()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=URJANET_DELIVERIES.split("/")[2])
+    upload_deliveries(urjanet_dataset, URJANET_DELIVERIES, client=s3)
+    return mock

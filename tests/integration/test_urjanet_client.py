@@ -195,7 +195,7 @@ def test_enroll_credential_account_and_meter(urjanet, caplog):
                                   extraction_channel_id=credential.id)
         updated = client.update_account(account.id, toBeDelivered=False)
         assert updated.to_be_delivered is False
-        assert client.meters_by_account(account.id).records == []  # (the sandbox has no meter/create)
+        assert client.meters_by_account(account.id).records == []  # none requested yet
         found = list(client.search_credentials(Query().eq("username", "new-login").eq("password", "utility-Pass-123")))
         assert [c.id for c in found] == [credential.id]
         events = {e.event_name for e in client.change_events(Query().after("timestamp", dataset.now_ms - 1))}
@@ -216,3 +216,78 @@ def test_metadata_calls(urjanet):
         assert templates and client.template(templates[0].id).template_name == templates[0].template_name
         attributes = list(client.search_attributes())
         assert attributes and client.attribute(attributes[0].id).name == attributes[0].name
+
+
+# -- candidates, meters, attributes --------------------------------------------------------------------
+
+def test_account_candidates_and_enroll_candidate(urjanet):
+    base_url, state, dataset = urjanet
+    with client_for(base_url, dataset, page_size=4) as client:
+        candidates = list(client.account_candidates(Query().eq("extractionStatus", "SUCCESS").sort("accountNumber")))
+        assert {c.id for c in candidates} == set(dataset.candidate_accounts)
+        assert [c.account_number for c in candidates] == sorted(c.account_number for c in candidates)
+        assert all(c.enrollment_status is None and c.extraction_channels == [] for c in candidates)
+        assert len(searches(state, "account/candidates")) == -(-len(candidates) // 4)
+        chosen = candidates[0]
+        account = client.enroll_candidate(chosen.id, {"FacilityId": "FAC-42"})
+        assert account.id == chosen.id and account.enrollment_status == "SUCCESSFUL_ENROLLED"
+        assert account.extraction_channels == chosen.verified_extraction_channels
+        assert account.custom_attributes == {"FacilityId": "FAC-42"} and account.modified.tzinfo is not None
+        assert client.account(chosen.id).subscribed is True
+        assert chosen.id not in {c.id for c in client.account_candidates()}
+        assert chosen.id in {a.id for a in client.search_accounts()}
+        with pytest.raises(UrjanetAlreadyExistsError):
+            client.enroll_candidate(chosen.id)
+        with pytest.raises(VendorNotFoundError) as info:
+            client.enroll_candidate("no-such-candidate")
+        assert info.value.error_code == "NOT_FOUND"
+        with pytest.raises(VendorRequestError) as info:
+            list(client.account_candidates(Query().eq("noSuchField", "x")))
+        assert info.value.error_code == "INVALID_ARGUMENTS"
+
+
+def test_create_update_meter_and_meter_candidates(urjanet):
+    base_url, state, dataset = urjanet
+    account_id = next(iter(dataset.accounts))
+    with client_for(base_url, dataset) as client:
+        meter = client.create_meter(meter_number="MTR-NEW-1", utility_account_id=account_id, service_type="GAS",
+                                    custom_attributes={"CostCenter": "CC-7"})
+        assert meter.meter_number == "MTR-NEW-1" and meter.utility_account.id == account_id
+        assert meter.service_type == "GAS" and meter.created.tzinfo is not None
+        assert meter.id in {m.id for m in client.meters_by_account(account_id).records}
+        with pytest.raises(UrjanetAlreadyExistsError):
+            client.create_meter(meter_number="MTR-NEW-1", utility_account_id=account_id, service_type="GAS")
+        with pytest.raises(VendorRequestError) as info:
+            client.create_meter(meter_number="MTR-NEW-2", utility_account_id="no-such-account", service_type="GAS")
+        assert info.value.error_code == "INVALID_ARGUMENTS" and "no-such-account" in str(info.value)
+        updated = client.update_meter(meter.id, {"FacilityId": "F-3"})
+        assert updated.custom_attributes == {"CostCenter": "CC-7", "FacilityId": "F-3"}
+        assert updated.modified > meter.modified
+        with pytest.raises(VendorNotFoundError):
+            client.update_meter("no-such-meter", {"FacilityId": "F-3"})
+        with pytest.raises(VendorRequestError) as info:
+            client.update_meter(meter.id, {"NoSuchAttribute": "1"})
+        assert info.value.error_code == "INVALID_ARGUMENTS"
+        candidates = list(client.meter_candidates(Query().sort("meterNumber")))
+        assert {m.id for m in candidates} == set(dataset.candidate_meters)
+        assert [m.meter_number for m in candidates] == sorted(m.meter_number for m in candidates)
+        events = {e.event_name for e in client.change_events(Query().after("timestamp", dataset.now_ms))}
+        assert "MeterMixinChangeEvent" in events
+
+
+def test_create_and_update_attribute(urjanet):
+    base_url, state, dataset = urjanet
+    with client_for(base_url, dataset) as client:
+        attribute = client.create_attribute("SiteCode", required=False, cnbd_position=5)
+        assert attribute.name == "SiteCode" and attribute.cnbd_position == 5 and attribute.required is False
+        assert client.attribute(attribute.id).name == "SiteCode"
+        with pytest.raises(UrjanetAlreadyExistsError) as info:
+            client.create_attribute("FacilityId")
+        assert info.value.error_code == "ALREADY_EXISTS"
+        updated = client.update_attribute(attribute.id, name="SiteKey", required=True)
+        assert (updated.name, updated.required) == ("SiteKey", True)
+        assert {a.name for a in client.search_attributes()} == {"FacilityId", "CostCenter", "SiteKey"}
+        with pytest.raises(UrjanetAlreadyExistsError):
+            client.update_attribute(attribute.id, name="CostCenter")
+        with pytest.raises(VendorNotFoundError):
+            client.update_attribute("no-such-attribute", required=False)

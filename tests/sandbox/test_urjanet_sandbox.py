@@ -349,3 +349,177 @@ def test_start_urjanet_sandbox_and_ops_hooks():
         assert httpx.post(base_url + "/_sandbox/expire-tokens").json()["expired"] == 1
     with pytest.raises(TypeError):
         start_urjanet_sandbox(generate_dataset(**SCALE), accounts=3)
+
+
+# -- candidates, meters and attributes ----------------------------------------------------------------
+
+
+def _candidates(api: httpx.Client, what: str, conditions=(), **extra) -> dict:
+    path = "/account/candidates" if what == "account" else "/meter/candidate"
+    response = api.post(path, json={"queryCriteria": {"start": 0, "length": 1000,
+                                                      "filter": {"conditions": list(conditions)}}, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_candidates_are_kept_apart_and_deterministic(api, dataset):
+    again = generate_dataset(**SCALE)
+    assert again.candidate_accounts == dataset.candidate_accounts and again.candidate_meters == dataset.candidate_meters
+    assert dataset.candidate_accounts and dataset.candidate_meters
+    assert not set(dataset.candidate_accounts) & set(dataset.accounts)
+    assert len(_search(api, "account", length=1000)["data"]) == len(dataset.accounts)  # unchanged by candidates
+    page = _candidates(api, "account")
+    assert page["status"] == "OK" and page["morePages"] is False
+    assert {a["id"] for a in page["data"]} == set(dataset.candidate_accounts)
+    for candidate in page["data"]:  # seed Example C
+        assert candidate["enrollmentStatus"] is None and candidate["extractionStatus"] == "SUCCESS"
+        assert candidate["extractionChannels"] == [] and len(candidate["verifiedExtractionChannels"]) == 1
+        assert candidate["subscribed"] is False and isinstance(candidate["lastExtracted"], int)
+    credential = page["data"][0]["verifiedExtractionChannels"][0]["naturalKey"]
+    on_credential = _candidates(api, "account", [_cond("extractionChannelId", "eq", credential),
+                                                 _cond("extractionStatus", "eq", "SUCCESS")])["data"]
+    assert on_credential and all(c["verifiedExtractionChannels"][0]["naturalKey"] == credential for c in on_credential)
+    sorted_page = api.post("/account/candidates", json={"queryCriteria": {"length": 3, "sorts": [
+        {"field": "accountNumber", "direction": "asc"}]}}).json()
+    numbers = sorted(a["accountNumber"] for a in dataset.candidate_accounts.values())
+    assert [a["accountNumber"] for a in sorted_page["data"]] == numbers[:3] and sorted_page["nextPageOffset"] == 3
+    meters = _candidates(api, "meter")["data"]
+    assert {m["id"] for m in meters} == set(dataset.candidate_meters)
+    assert not set(dataset.candidate_meters) & {m["id"] for m in _search(api, "meter", length=1000)["data"]}
+    number = dataset.candidate_accounts[meters[0]["utilityAccount"]["id"]]["accountNumber"] \
+        if meters[0]["utilityAccount"]["id"] in dataset.candidate_accounts \
+        else dataset.accounts[meters[0]["utilityAccount"]["id"]]["accountNumber"]
+    by_account = _candidates(api, "meter", [_cond("accountNumber", "startsWith", number)])["data"]
+    assert meters[0]["id"] in {m["id"] for m in by_account}
+
+
+@pytest.mark.parametrize("path", ["/account/candidates", "/meter/candidate"])
+def test_candidate_searches_reject_bad_criteria(api, path):
+    response = api.post(path, json={"queryCriteria": {"filter": {"conditions": [_cond("noSuchField", "eq", "x")]}}})
+    assert response.status_code == 400 and response.json()["messageCode"] == "INVALID_ARGUMENTS"
+    response = api.post(path, json={"queryCriteria": {"start": -1}})
+    assert response.status_code == 400 and response.json()["status"] == "FAILURE"
+
+
+def test_enroll_candidate(fresh, dataset):
+    state, api = fresh
+    candidate = next(iter(dataset.candidate_accounts.values()))
+    meters = [m["id"] for m in dataset.candidate_meters.values() if m["utilityAccount"]["id"] == candidate["id"]]
+    assert meters
+    bad_attribute = api.post("/account/enrollCandidate",
+                             json={"id": candidate["id"], "customAttributes": {"Nope": "1"}})
+    assert bad_attribute.status_code == 400 and bad_attribute.json()["messageCode"] == "INVALID_ARGUMENTS"
+    enrolled = api.post("/account/enrollCandidate", json={"id": candidate["id"],
+                                                          "customAttributes": {"FacilityId": "F-9"}}).json()
+    assert enrolled["status"] == "OK"
+    account = enrolled["data"]
+    assert account["id"] == candidate["id"] and account["enrollmentStatus"] == "SUCCESSFUL_ENROLLED"
+    assert account["monitoringStatus"] == "UNKNOWN" and account["subscribed"] is True and account["toBeDelivered"]
+    assert account["extractionChannels"] == candidate["verifiedExtractionChannels"]
+    assert account["customAttributes"] == {"FacilityId": "F-9"} and account["modified"] > dataset.now_ms
+    assert api.get(f"/account/status/{candidate['id']}").json()["data"] == account
+    assert candidate["id"] in {a["id"] for a in _search(api, "account", length=1000)["data"]}
+    assert candidate["id"] not in {a["id"] for a in _candidates(api, "account")["data"]}
+    promoted = api.get(f"/meter/byaccount/{candidate['id']}").json()["data"]
+    assert {m["id"] for m in promoted} == set(meters) and all(m["modified"] == account["modified"] for m in promoted)
+    events = _search(api, "changelog", [_cond("accountNumber", "eq", candidate["accountNumber"])])["data"]
+    assert [e["eventName"] for e in events] == ["AccountNominatedEvent", "AccountLinkageEvent",
+                                                "EnrollmentStatusChangeEvent"]
+    assert events[1]["eventFields"]["manual"] == "true"
+    assert events[2]["eventFields"]["newStatus"] == "SUCCESSFUL_ENROLLED"
+    again = api.post("/account/enrollCandidate", json={"id": candidate["id"]})
+    assert again.status_code == 400 and again.json()["messageCode"] == "ALREADY_EXISTS"
+    unknown = api.post("/account/enrollCandidate", json={"id": "no-such-candidate"})
+    assert unknown.status_code == 404 and unknown.json()["messageCode"] == "NOT_FOUND"
+    missing = api.post("/account/enrollCandidate", json={})
+    assert missing.status_code == 400 and missing.json()["messageCode"] == "INVALID_ARGUMENTS"
+    assert len(dataset.candidate_accounts) == len(generate_dataset(**SCALE).candidate_accounts)  # not mutated
+
+
+def test_creating_a_candidates_account_links_it(fresh, dataset):
+    state, api = fresh
+    candidate = list(dataset.candidate_accounts.values())[1]
+    channel = candidate["verifiedExtractionChannels"][0]["naturalKey"]
+    created = api.post("/account/create", json={
+        "accountNumber": candidate["accountNumber"], "utilityProviderId": candidate["utilityProvider"]["naturalKey"],
+        "subscribed": True, "toBeDelivered": True, "extractionChannelId": channel}).json()["data"]
+    assert created["id"] != candidate["id"] and created["enrollmentStatus"] == "SUBMITTED"
+    assert candidate["id"] not in {a["id"] for a in _candidates(api, "account")["data"]}
+    assert api.get(f"/meter/byaccount/{created['id']}").json()["data"]
+    names = [e["eventName"] for e in _search(api, "changelog", [_cond("accountNumber", "eq",
+                                                                      candidate["accountNumber"])])["data"]]
+    assert names == ["AccountNominatedEvent", "AccountLinkageEvent"]
+
+
+def test_create_and_update_meter(fresh, dataset):
+    state, api = fresh
+    account = next(a for a in dataset.accounts.values() if a["utilityProvider"]["naturalKey"] != "CityOfAtlantaWater")
+    body = {"customerId": dataset.customer_id, "meterNumber": "NEW-0001", "utilityAccountId": account["id"],
+            "serviceType": "electric", "customAttributes": {"CostCenter": "CC-1"}}
+    meter = api.post("/meter/create", json=body).json()["data"]
+    assert meter["serviceType"] == "ELECTRIC" and meter["normalizedMeterNumber"] == "NEW0001"
+    assert meter["utilityAccount"]["id"] == account["id"] and meter["created"] > dataset.now_ms
+    assert meter["customAttributes"] == {"CostCenter": "CC-1"} and meter["deactivated"] is False
+    assert api.get(f"/meter/status/{meter['id']}").json()["data"] == meter
+    assert meter["id"] in {m["id"] for m in api.get(f"/meter/byaccount/{account['id']}").json()["data"]}
+    duplicate = api.post("/meter/create", json={**body, "meterNumber": "NEW 0001"})
+    assert duplicate.status_code == 400 and duplicate.json()["messageCode"] == "ALREADY_EXISTS"
+    for bad in ({**body, "meterNumber": "X2", "utilityAccountId": "nope"},
+                {**body, "meterNumber": "X3", "utilityAccountId": next(iter(dataset.candidate_accounts))},
+                {**body, "meterNumber": "X4", "serviceType": "Steam"},
+                {k: v for k, v in body.items() if k != "meterNumber"},
+                {**body, "meterNumber": "X5", "customAttributes": {"Nope": "1"}}):
+        response = api.post("/meter/create", json=bad)
+        assert response.status_code == 400 and response.json()["messageCode"] == "INVALID_ARGUMENTS", bad
+    updated = api.post("/meter/update", json={"id": meter["id"], "customAttributes": {"FacilityId": "F-1"}}).json()
+    assert updated["data"]["customAttributes"] == {"CostCenter": "CC-1", "FacilityId": "F-1"}
+    assert updated["data"]["modified"] > meter["modified"]
+    event = _search(api, "changelog", [_cond("eventName", "eq", "MeterMixinChangeEvent")])["data"][-1]
+    assert event["eventFields"]["meterNumber"] == "NEW-0001"
+    assert event["eventFields"]["accountNumber"] == account["accountNumber"]
+    not_modifiable = api.post("/meter/update", json={"id": meter["id"], "meterNumber": "Y", "customAttributes": {}})
+    assert not_modifiable.status_code == 400 and not_modifiable.json()["messageCode"] == "INVALID_ARGUMENTS"
+    unknown = api.post("/meter/update", json={"id": "nope", "customAttributes": {}})
+    assert unknown.status_code == 404 and unknown.json()["messageCode"] == "NOT_FOUND"
+    # A requested meter Urjanet already discovered on the account is linked, not duplicated.
+    candidate = next(m for m in dataset.candidate_meters.values() if m["utilityAccount"]["id"] in dataset.accounts)
+    linked = api.post("/meter/create", json={
+        "meterNumber": candidate["meterNumber"], "serviceType": candidate["serviceType"],
+        "utilityAccountId": candidate["utilityAccount"]["id"]}).json()["data"]
+    assert linked["id"] == candidate["id"] and linked["serviceAddress"] == candidate["serviceAddress"]
+    assert candidate["id"] not in {m["id"] for m in _candidates(api, "meter")["data"]}
+    linkage = _search(api, "changelog", [_cond("eventName", "eq", "MeterLinkageEvent")])["data"]
+    assert [e["eventFields"]["meterNumber"] for e in linkage] == [candidate["meterNumber"]]
+
+
+def test_create_and_update_attribute(fresh, dataset):
+    state, api = fresh
+    created = api.post("/attribute/create", json={"customerId": dataset.customer_id, "name": "Region",
+                                                  "cnbdPosition": 3}).json()
+    attribute = created["data"]
+    assert created["status"] == "OK" and attribute["name"] == "Region" and attribute["required"] is False
+    assert attribute["cnbdPosition"] == 3 and attribute["urjanetKey"] is None and attribute["created"] > dataset.now_ms
+    assert api.get(f"/attribute/status/{attribute['id']}").json()["data"] == attribute
+    duplicate = api.post("/attribute/create", json={"name": "facilityid"})
+    assert duplicate.status_code == 400 and duplicate.json()["messageCode"] == "ALREADY_EXISTS"
+    for bad in ({"name": "  "}, {}, {"name": "X", "cnbdPosition": "two"}, {"name": "X", "required": "maybe"}):
+        response = api.post("/attribute/create", json=bad)
+        assert response.status_code == 400 and response.json()["messageCode"] == "INVALID_ARGUMENTS", bad
+    credential = next(iter(dataset.credentials.values()))
+    account_body = {"accountNumber": "ATTR-1", "utilityProviderId": credential["utilityProvider"]["naturalKey"],
+                    "subscribed": True, "toBeDelivered": True, "extractionChannelId": credential["id"],
+                    "customAttributes": {"Region": "South"}}
+    account = api.post("/account/create", json=account_body).json()["data"]
+    assert account["customAttributes"] == {"Region": "South"}
+    renamed = api.post("/attribute/update", json={"id": attribute["id"], "name": "Territory", "required": True}).json()
+    assert renamed["data"]["name"] == "Territory" and renamed["data"]["required"] is True
+    assert renamed["data"]["modified"] > attribute["modified"] and renamed["data"]["created"] == attribute["created"]
+    assert api.get(f"/account/status/{account['id']}").json()["data"]["customAttributes"] == {"Territory": "South"}
+    required = api.post("/account/create", json={**account_body, "accountNumber": "ATTR-2", "customAttributes": {}})
+    assert required.status_code == 400 and "Territory" in required.json()["message"][0]["message"]
+    clash = api.post("/attribute/update", json={"id": attribute["id"], "name": "CostCenter"})
+    assert clash.status_code == 400 and clash.json()["messageCode"] == "ALREADY_EXISTS"
+    unknown = api.post("/attribute/update", json={"id": "nope", "required": False})
+    assert unknown.status_code == 404 and unknown.json()["messageCode"] == "NOT_FOUND"
+    assert {a["name"] for a in _search(api, "attribute")["data"]} == {"FacilityId", "CostCenter", "Territory"}
+    assert {a["name"] for a in dataset.attributes.values()} == {"FacilityId", "CostCenter"}

@@ -16,8 +16,9 @@ API (paths under `/api/v1`, except the AuthServer login)
   Errors: `{data: null, status: "FAILURE", messageCode, message: [{messageCode, message}]}` with
   the Appendix D status (INVALID_ARGUMENTS / MALFORMED_REQUEST / ALREADY_EXISTS /
   PROVIDIER_NOT_FOUND (sic) 400, NOT_AUTHORIZED 401, NOT_FOUND 404, others 500).
-* Searches (`account/search`, `meter/search`, `credential/search`, `changelog/search`,
-  `provider/search`, `template/status/search`, `attribute/search`): body `{customerId?,
+* Searches (`account/search`, `account/candidates`, `meter/search`, `meter/candidate`,
+  `credential/search`, `changelog/search`, `provider/search`, `template/status/search`,
+  `attribute/search`): body `{customerId?,
   queryCriteria?: {start, length, sorts: [{field, direction}], filter: {conditions: [{field,
   operator, value}]}}}`. No criteria: the first 1000. `length` defaults to 100 and is capped at
   1000; `start`/`length` negative or not integers: 400. `morePages` = more records after this
@@ -28,7 +29,8 @@ API (paths under `/api/v1`, except the AuthServer login)
   from its name; an unknown field, an operator that does not fit the type or a value that does not
   convert is 400 INVALID_ARGUMENTS. Sorts: any direction other than "asc" is descending, nulls
   first ascending; unsorted results follow creation order. Search fields are the record's own
-  top-level scalar fields plus: accounts `utilityProviderId`/`providerAlias`, `extractionChannelId`;
+  top-level scalar fields plus: accounts and candidate accounts `utilityProviderId`/`providerAlias`,
+  `extractionChannelId` (for a candidate: the credential it was found on); meters and candidate
   meters `accountId`, `accountNumber`, `utilityProviderId`; credentials `utilityProviderId`,
   `templateId`, and `password`..`password4` (eq only, never sortable, and only beside a
   non-password condition); change log `eventName`, `username`, `timestamp`, `customerId` and
@@ -48,6 +50,28 @@ API (paths under `/api/v1`, except the AuthServer login)
   in the change log (AccountNominatedEvent, AccountSubscribeChangeEvent,
   AccountDeliveryChangeEvent, MixinChangeEvent, CredentialInputMapChangeEvent (password changes
   noted as "[CHANGED]"), CredentialStateChangeEvent).
+* Candidates (generator.py: discovered on a credential, never requested) are separate from
+  `account/search` and `meter/search`. `POST account/enrollCandidate {id, customAttributes?}`
+  turns one into a requested account with the same id (SUCCESSFUL_ENROLLED, monitoring UNKNOWN,
+  subscribed, toBeDelivered, extractionChannels = its verified channel; its candidate meters
+  become meters) and logs AccountNominatedEvent, AccountLinkageEvent (manual, linked; no
+  old/new account ids) and EnrollmentStatusChangeEvent (null -> SUCCESSFUL_ENROLLED). Missing id
+  400 INVALID_ARGUMENTS, unknown 404 NOT_FOUND, already enrolled 400 ALREADY_EXISTS, undefined
+  or missing required attributes 400 INVALID_ARGUMENTS. `account/create` for a candidate's
+  provider + number removes the candidate (its meters move to the new account) and logs an
+  AccountLinkageEvent (manual false).
+* `POST meter/create` (meterNumber, utilityAccountId (an enrolled account), serviceType (name,
+  any case, or id; stored upper case) required; customAttributes optional): the same normalized
+  number on the account again is 400 ALREADY_EXISTS; unknown account or service type 400
+  INVALID_ARGUMENTS. A number matching a candidate meter of that account links it (the
+  candidate's id and details kept, MeterLinkageEvent logged). `meter/update {id,
+  customAttributes}`: only custom attributes are modifiable (another field is 400), unknown id
+  404; a change logs a MeterMixinChangeEvent. Meter attributes must be defined ones; "required"
+  is enforced on accounts only.
+* `POST attribute/create {name, required?, cnbdPosition?, urjanetKey?}` and `attribute/update
+  {id, name?, required?, cnbdPosition?, urjanetKey?}`: a name already used (case-insensitive) is
+  400 ALREADY_EXISTS; blank name, non-boolean required, cnbdPosition not a whole number >= 0: 400
+  INVALID_ARGUMENTS; unknown id 404. A rename carries values set under the old name along.
 * Dates are ms since the epoch. A virtual clock starts at the dataset's `now_ms` and advances one
   second per change, so changed records sort after generated ones.
 
@@ -142,6 +166,7 @@ OPERATORS = {
     "boolean": {"is", "eq", "neq", "ne", "isblank", "notblank"},
 }
 ACCOUNTS, METERS, CREDENTIALS, CHANGELOG = "account", "meter", "credential", "changelog"
+ACCOUNT_CANDIDATES, METER_CANDIDATES = "account candidate", "meter candidate"
 PROVIDERS, TEMPLATES, ATTRIBUTES, SERVICE_TYPES = "provider", "template", "attribute", "serviceType"
 
 
@@ -362,6 +387,8 @@ class SandboxState(CallLogAndFaults):
             PROVIDERS: dataset.providers, TEMPLATES: dataset.templates,
             ATTRIBUTES: {k: dict(v) for k, v in dataset.attributes.items()},
             SERVICE_TYPES: dataset.service_types,
+            ACCOUNT_CANDIDATES: {k: dict(v) for k, v in dataset.candidate_accounts.items()},
+            METER_CANDIDATES: {k: dict(v) for k, v in dataset.candidate_meters.items()},
         }
         self.changelog: list[dict] = list(dataset.changelog)
 
@@ -407,18 +434,24 @@ class SandboxState(CallLogAndFaults):
             raise ApiError("NOT_FOUND", f"No {kind} with id '{record_id}'.")
         return record
 
+    def _account_of(self, meter: dict) -> dict | None:
+        account_id = meter["utilityAccount"]["id"]
+        return self.records[ACCOUNTS].get(account_id) or self.records[ACCOUNT_CANDIDATES].get(account_id)
+
     def view(self, kind: str, record: dict) -> dict:
         flat = {k: v for k, v in record.items() if not k.startswith("_") and not isinstance(v, (dict, list))}
-        if kind in (ACCOUNTS, CREDENTIALS):
+        if kind in (ACCOUNTS, ACCOUNT_CANDIDATES, CREDENTIALS):
             flat["utilityProviderId"] = flat["providerAlias"] = record["utilityProvider"]["naturalKey"]
-        if kind == ACCOUNTS:
-            channels = record["extractionChannels"]
+        if kind in (ACCOUNTS, ACCOUNT_CANDIDATES):
+            # A candidate has no assigned channel yet (Appendix E): search it by the one it was found on.
+            channels = record["extractionChannels"] or (
+                record["verifiedExtractionChannels"] if kind == ACCOUNT_CANDIDATES else [])
             flat["extractionChannelId"] = channels[0]["naturalKey"] if channels else None
         if kind == CREDENTIALS:
             flat["templateId"] = record["template"]["naturalKey"]
             flat.pop("providerAlias")
-        if kind == METERS:
-            account = self.records[ACCOUNTS].get(record["utilityAccount"]["id"])
+        if kind in (METERS, METER_CANDIDATES):
+            account = self._account_of(record)
             flat["accountId"] = record["utilityAccount"]["id"]
             flat["accountNumber"] = account["accountNumber"] if account else None
             flat["utilityProviderId"] = account["utilityProvider"]["naturalKey"] if account else None
@@ -460,7 +493,7 @@ class SandboxState(CallLogAndFaults):
             channels.append(link("credential", credential["id"], credential["extractionChannelId"]))
         return channels
 
-    def _attributes(self, values: Any, previous: dict) -> dict:
+    def _attributes(self, values: Any, previous: dict, *, enforce_required: bool = True) -> dict:
         if values is None:
             values = {}
         if not isinstance(values, dict):
@@ -471,7 +504,7 @@ class SandboxState(CallLogAndFaults):
             raise ApiError("INVALID_ARGUMENTS", f"Undefined custom attributes: {', '.join(unknown)}.")
         merged = {**previous, **{k: None if v is None else str(v) for k, v in values.items()}}
         missing = sorted(n for n, a in defined.items() if a["required"] and _blank(merged.get(n)))
-        if missing:
+        if missing and enforce_required:
             raise ApiError("INVALID_ARGUMENTS", f"Missing required custom attributes: {', '.join(missing)}.")
         return merged
 
@@ -489,8 +522,7 @@ class SandboxState(CallLogAndFaults):
             provider = self._provider(body["utilityProviderId"])
             alias = provider["providerAlias"]
             number = body["accountNumber"].strip()
-            if any(a["utilityProvider"]["naturalKey"] == alias and a["normalizedAccountNumber"] == normalize(number)
-                   for a in self.records[ACCOUNTS].values()):
+            if self._enrolled(alias, number) is not None:
                 raise ApiError("ALREADY_EXISTS", f"Account {number} already exists for {alias}.")
             channels = self._channels([body["extractionChannelId"]])
             attributes = self._attributes(body.get("customAttributes"), {})
@@ -510,6 +542,61 @@ class SandboxState(CallLogAndFaults):
             })
             self.records[ACCOUNTS][account_id] = record
             self.log_event("AccountNominatedEvent", now, accountNumber=number, providerAlias=alias)
+            candidate = next((c for c in self.records[ACCOUNT_CANDIDATES].values()
+                              if c["utilityProvider"]["naturalKey"] == alias
+                              and c["normalizedAccountNumber"] == normalize(number)), None)
+            if candidate is not None:  # "the regular account enrollment workflow also works for these accounts"
+                del self.records[ACCOUNT_CANDIDATES][candidate["id"]]
+                self._promote_meters(candidate["id"], account_id, now)
+                self.log_event("AccountLinkageEvent", now, manual=False, linked=True, accountNumber=number,
+                               providerAlias=alias)
+            return render(record)
+
+    def _enrolled(self, alias: str, number: str) -> dict | None:
+        key = normalize(number)
+        return next((a for a in self.records[ACCOUNTS].values()
+                     if a["utilityProvider"]["naturalKey"] == alias and a["normalizedAccountNumber"] == key), None)
+
+    def _promote_meters(self, candidate_id: str, account_id: str, now: int) -> None:
+        """A candidate account's discovered meters come along when it becomes a requested account."""
+        for meter_id, meter in list(self.records[METER_CANDIDATES].items()):
+            if meter["utilityAccount"]["id"] == candidate_id:
+                del self.records[METER_CANDIDATES][meter_id]
+                self.records[METERS][meter_id] = {**meter, "utilityAccount": link("account", account_id, None),
+                                                  "modified": now, "lastModifiedByUsername": self.username}
+
+    def enroll_candidate(self, body: dict) -> dict:
+        """`account/enrollCandidate`: the candidate keeps its id and becomes a requested account on the
+        channel it was found on (seed Example C: SUCCESSFUL_ENROLLED, subscribed and delivered)."""
+        if not isinstance(body.get("id"), str) or not body["id"].strip():
+            raise ApiError("INVALID_ARGUMENTS", "'id' is required.")
+        with self._lock:
+            if body["id"] in self.records[ACCOUNTS]:
+                raise ApiError("ALREADY_EXISTS", f"Account '{body['id']}' is already enrolled.")
+            candidate = self.records[ACCOUNT_CANDIDATES].get(body["id"])
+            if candidate is None:
+                raise ApiError("NOT_FOUND", f"No candidate account with id '{body['id']}'.")
+            alias, number = candidate["utilityProvider"]["naturalKey"], candidate["accountNumber"]
+            if self._enrolled(alias, number) is not None:
+                raise ApiError("ALREADY_EXISTS", f"Account {number} already exists for {alias}.")
+            attributes = self._attributes(body.get("customAttributes"), candidate["customAttributes"] or {})
+            now = self.tick()
+            record = dict(candidate)
+            record.update({
+                "customerId": self.dataset.customer_id, "modified": now, "createdByUsername": self.username,
+                "lastModifiedByUsername": self.username, "enrollmentStatus": "SUCCESSFUL_ENROLLED",
+                "monitoringStatus": "UNKNOWN", "subscribed": True, "subscriptionLastUpdated": now,
+                "toBeDelivered": True, "deliveryLastUpdated": now, "ebillRequirement": "DO_NOT_CHANGE",
+                "extractionChannels": list(candidate["verifiedExtractionChannels"]), "customAttributes": attributes,
+            })
+            del self.records[ACCOUNT_CANDIDATES][record["id"]]
+            self.records[ACCOUNTS][record["id"]] = record
+            self._promote_meters(record["id"], record["id"], now)
+            fields = {"accountNumber": number, "providerAlias": alias}
+            self.log_event("AccountNominatedEvent", now, **fields)
+            self.log_event("AccountLinkageEvent", now, manual=True, linked=True, **fields)
+            self.log_event("EnrollmentStatusChangeEvent", now, oldStatus=None, newStatus="SUCCESSFUL_ENROLLED",
+                           **fields)
             return render(record)
 
     def update_account(self, body: dict) -> dict:
@@ -684,9 +771,144 @@ class SandboxState(CallLogAndFaults):
             self.records[CREDENTIALS][old["id"]] = record
             return render(record)
 
+    # -- meters ------------------------------------------------------------------------------------
+
+    def _service_type(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ApiError("INVALID_ARGUMENTS", "'serviceType' is required.")
+        for service_type in self.records[SERVICE_TYPES].values():
+            if value.strip().lower() in (service_type["name"].lower(), service_type["id"]):
+                return service_type["name"].upper()
+        names = ", ".join(t["name"].upper() for t in self.records[SERVICE_TYPES].values())
+        raise ApiError("INVALID_ARGUMENTS", f"Unknown serviceType '{value}' (one of {names}).")
+
+    def create_meter(self, body: dict) -> dict:
+        for name in ("meterNumber", "utilityAccountId"):
+            if not isinstance(body.get(name), str) or not body[name].strip():
+                raise ApiError("INVALID_ARGUMENTS", f"'{name}' is required.")
+        with self._lock:
+            service_type = self._service_type(body.get("serviceType"))
+            account = self.records[ACCOUNTS].get(body["utilityAccountId"])
+            if account is None:
+                hint = " (a candidate account: enroll it first)" \
+                    if body["utilityAccountId"] in self.records[ACCOUNT_CANDIDATES] else ""
+                raise ApiError("INVALID_ARGUMENTS", f"No account '{body['utilityAccountId']}'{hint}.")
+            number = body["meterNumber"].strip()
+            key = normalize(number)
+
+            def same(meter: dict) -> bool:
+                return meter["utilityAccount"]["id"] == account["id"] and meter["normalizedMeterNumber"] == key
+
+            if any(same(m) for m in self.records[METERS].values()):
+                raise ApiError("ALREADY_EXISTS",
+                               f"Meter {number} already exists on account {account['accountNumber']}.")
+            attributes = self._attributes(body.get("customAttributes"), {}, enforce_required=False)
+            now = self.tick()
+            candidate = next((m for m in self.records[METER_CANDIDATES].values() if same(m)), None)
+            if candidate is not None:  # the requested meter is one Urjanet already found: link them
+                del self.records[METER_CANDIDATES][candidate["id"]]
+                record = {**candidate, "serviceType": service_type, "customAttributes": attributes, "modified": now,
+                          "lastModifiedByUsername": self.username}
+                self.log_event("MeterLinkageEvent", now, meterNumber=record["meterNumber"], manual=False, linked=True,
+                               accountNumber=account["accountNumber"],
+                               providerAlias=account["utilityProvider"]["naturalKey"])
+            else:
+                record = {
+                    "id": self.new_id(), "utilityAccount": link("account", account["id"], None), "created": now,
+                    "modified": now, "lastModifiedByUsername": self.username, "createdByUsername": self.username,
+                    "meterNumber": number, "normalizedMeterNumber": key, "serviceType": service_type, "tariff": None,
+                    "serviceAddress": None, "podNumber": None, "previousMeterNumber": None, "deactivated": False,
+                    "customAttributes": attributes,
+                }
+            self.records[METERS][record["id"]] = record
+            return render(record)
+
+    def update_meter(self, body: dict) -> dict:
+        """Only custom attributes are modifiable on meters (seed); other fields are 400."""
+        if not isinstance(body.get("id"), str):
+            raise ApiError("INVALID_ARGUMENTS", "'id' is required.")
+        others = sorted(set(body) - {"id", "customerId", "customAttributes"})
+        if others:
+            raise ApiError("INVALID_ARGUMENTS", f"Only customAttributes can be updated on a meter, not "
+                                                f"{', '.join(others)}.")
+        if not isinstance(body.get("customAttributes"), dict):
+            raise ApiError("INVALID_ARGUMENTS", "'customAttributes' is required (an object).")
+        with self._lock:
+            old = self.get(METERS, body["id"])
+            attributes = self._attributes(body["customAttributes"], old["customAttributes"] or {},
+                                          enforce_required=False)
+            now = self.tick()
+            record = {**old, "customAttributes": attributes, "modified": now, "lastModifiedByUsername": self.username}
+            if attributes != (old["customAttributes"] or {}):
+                account = self._account_of(old) or {}
+                self.log_event("MeterMixinChangeEvent", now, meterNumber=old["meterNumber"],
+                               accountNumber=account.get("accountNumber"),
+                               providerAlias=(account.get("utilityProvider") or {}).get("naturalKey"),
+                               oldValues=old["customAttributes"] or {}, newValues=attributes)
+            self.records[METERS][old["id"]] = record
+            return render(record)
+
+    # -- attributes ----------------------------------------------------------------------------------
+
+    def _attribute_fields(self, body: dict, record: dict, skip_id: str | None) -> None:
+        if "name" in body or skip_id is None:
+            name = body.get("name")
+            if not isinstance(name, str) or not name.strip():
+                raise ApiError("INVALID_ARGUMENTS", "'name' is required (a non-empty string).")
+            name = name.strip()
+            clash = next((a for a in self.records[ATTRIBUTES].values()
+                          if a["id"] != skip_id and a["name"].lower() == name.lower()), None)
+            if clash is not None:
+                raise ApiError("ALREADY_EXISTS", f"A custom attribute named '{clash['name']}' already exists.")
+            record["name"] = name
+        if "required" in body:
+            record["required"] = self._flag(body, "required", False)
+        if body.get("cnbdPosition") is not None:
+            position = body["cnbdPosition"]
+            if isinstance(position, bool) or not isinstance(position, (int, float)) or position != int(position) \
+                    or position < 0:
+                raise ApiError("INVALID_ARGUMENTS", "'cnbdPosition' must be a non-negative whole number.")
+            record["cnbdPosition"] = int(position)
+        if "urjanetKey" in body:
+            if body["urjanetKey"] is not None and not isinstance(body["urjanetKey"], str):
+                raise ApiError("INVALID_ARGUMENTS", "'urjanetKey' must be a string.")
+            record["urjanetKey"] = body["urjanetKey"]
+
+    def create_attribute(self, body: dict) -> dict:
+        with self._lock:
+            record = {"id": None, "required": False, "name": None, "cnbdPosition": None, "urjanetKey": None}
+            self._attribute_fields(body, record, None)
+            now = self.tick()
+            record.update(id=self.new_id(), created=now, modified=now, lastModifiedByUsername=self.username,
+                          createdByUsername=self.username)
+            self.records[ATTRIBUTES][record["id"]] = record
+            return render(record)
+
+    def update_attribute(self, body: dict) -> dict:
+        """Sparse update; a rename carries the values already set under the old name along."""
+        if not isinstance(body.get("id"), str):
+            raise ApiError("INVALID_ARGUMENTS", "'id' is required.")
+        with self._lock:
+            old = self.get(ATTRIBUTES, body["id"])
+            record = dict(old)
+            self._attribute_fields(body, record, old["id"])
+            record.update(modified=self.tick(), lastModifiedByUsername=self.username)
+            if record["name"] != old["name"]:
+                for kind in (ACCOUNTS, METERS, ACCOUNT_CANDIDATES, METER_CANDIDATES):
+                    for key, item in self.records[kind].items():
+                        values = item.get("customAttributes") or {}
+                        if old["name"] in values:  # new dicts: the dataset's own are never mutated
+                            renamed = {record["name"] if k == old["name"] else k: v for k, v in values.items()}
+                            self.records[kind][key] = {**item, "customAttributes": renamed}
+            self.records[ATTRIBUTES][old["id"]] = record
+            return render(record)
+
     def summary(self) -> dict:
         with self._lock:
             return {**self.dataset.summary(), "accounts": len(self.records[ACCOUNTS]),
+                    "meters": len(self.records[METERS]), "attributes": len(self.records[ATTRIBUTES]),
+                    "candidate_accounts": len(self.records[ACCOUNT_CANDIDATES]),
+                    "candidate_meters": len(self.records[METER_CANDIDATES]),
                     "credentials": len(self.records[CREDENTIALS]), "changelog": len(self.changelog),
                     "calls": len(self.calls), "tokens": len(self.tokens), "clock_ms": self.clock_ms}
 
@@ -772,7 +994,7 @@ def _searcher(kind: str):
         data, paging = _state(request).search(kind, await _json(request, allow_empty=True))
         return envelope(data, **paging)
 
-    handler.__name__ = f"search_{kind}"
+    handler.__name__ = f"search_{kind.replace(' ', '_')}"
     return handler
 
 
@@ -782,7 +1004,7 @@ def _status(kind: str, param: str = "id"):
         with state._lock:
             return envelope(render(state.get(kind, request.path_params[param])))
 
-    handler.__name__ = f"status_{kind}"
+    handler.__name__ = f"status_{kind.replace(' ', '_')}"
     return handler
 
 
@@ -811,6 +1033,26 @@ async def create_account(request: Request) -> Response:
 
 async def update_account(request: Request) -> Response:
     return envelope(_state(request).update_account(await _json(request)))
+
+
+async def enroll_candidate(request: Request) -> Response:
+    return envelope(_state(request).enroll_candidate(await _json(request)))
+
+
+async def create_meter(request: Request) -> Response:
+    return envelope(_state(request).create_meter(await _json(request)))
+
+
+async def update_meter(request: Request) -> Response:
+    return envelope(_state(request).update_meter(await _json(request)))
+
+
+async def create_attribute(request: Request) -> Response:
+    return envelope(_state(request).create_attribute(await _json(request)))
+
+
+async def update_attribute(request: Request) -> Response:
+    return envelope(_state(request).update_attribute(await _json(request)))
 
 
 async def create_credential(request: Request) -> Response:
@@ -889,9 +1131,14 @@ def create_app(dataset: UrjanetDataset, username: str = "sandbox-user", password
         _route(LOGIN_PATH, {"POST": login}),
         _route(f"{p}/account/create", {"POST": create_account}),
         _route(f"{p}/account/update", {"POST": update_account}),
+        _route(f"{p}/account/enrollCandidate", {"POST": enroll_candidate}),
         _route(f"{p}/account/search", {"POST": _searcher(ACCOUNTS)}),
+        _route(f"{p}/account/candidates", {"POST": _searcher(ACCOUNT_CANDIDATES)}),
         _route(f"{p}/account/status/{{id}}", {"GET": _status(ACCOUNTS)}),
+        _route(f"{p}/meter/create", {"POST": create_meter}),
+        _route(f"{p}/meter/update", {"POST": update_meter}),
         _route(f"{p}/meter/search", {"POST": _searcher(METERS)}),
+        _route(f"{p}/meter/candidate", {"POST": _searcher(METER_CANDIDATES)}),
         _route(f"{p}/meter/status/{{id}}", {"GET": _status(METERS)}),
         _route(f"{p}/meter/byaccount/{{account_id}}", {"GET": meters_by_account}),
         _route(f"{p}/credential/create", {"POST": create_credential}),
@@ -906,6 +1153,8 @@ def create_app(dataset: UrjanetDataset, username: str = "sandbox-user", password
         _route(f"{p}/serviceType/status/{{id}}", {"GET": _status(SERVICE_TYPES)}),
         _route(f"{p}/template/status/search", {"POST": _searcher(TEMPLATES)}),
         _route(f"{p}/template/status/{{id}}", {"GET": _status(TEMPLATES)}),
+        _route(f"{p}/attribute/create", {"POST": create_attribute}),
+        _route(f"{p}/attribute/update", {"POST": update_attribute}),
         _route(f"{p}/attribute/search", {"POST": _searcher(ATTRIBUTES)}),
         _route(f"{p}/attribute/status/{{id}}", {"GET": _status(ATTRIBUTES)}),
         _route("/_sandbox/calls", {"GET": sandbox_calls}),

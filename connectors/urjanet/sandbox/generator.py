@@ -12,6 +12,15 @@ One customer (`customer_id`, "SandboxCustomer") owns every record. Fixed assumpt
   `months` months before `as_of`; later dates follow. All dates are ms since the epoch.
 * The change log holds, per account, an AccountNominatedEvent and the EnrollmentStatusChangeEvents
   that led to its status (plus some MonitoringStatusChangeEvents), oldest first.
+* Candidates (seed: "accounts/meters that we have extracted but have not been associated with a
+  requested account/meter") are kept apart from the enrolled records, in `candidate_accounts`
+  and `candidate_meters`, from their own random stream, so they never change the enrolled
+  records or the change log. Each credential with a successful extraction has 1 to 3 candidate
+  accounts, shaped like the seed's Example C: `enrollmentStatus` and `monitoringStatus` null,
+  `extractionStatus` SUCCESS, not subscribed nor delivered, `extractionChannels` empty and the
+  credential in `verifiedExtractionChannels`; account numbers end in `-C<nnnn>`. Each has one
+  candidate meter, and about one successful enrolled account in four has one extra candidate
+  meter besides its own.
 Generation is cheap (plain dicts), so `accounts` may be several thousand.
 Records are stored in the API's own shape; keys starting with "_" are internal and never rendered.
 """
@@ -86,11 +95,14 @@ class UrjanetDataset:
     accounts: dict[str, dict] = field(default_factory=dict)
     meters: dict[str, dict] = field(default_factory=dict)
     changelog: list[dict] = field(default_factory=list)
+    candidate_accounts: dict[str, dict] = field(default_factory=dict)
+    candidate_meters: dict[str, dict] = field(default_factory=dict)
 
     def summary(self) -> dict:
         return {
             "customer_id": self.customer_id, "providers": len(self.providers), "credentials": len(self.credentials),
             "accounts": len(self.accounts), "meters": len(self.meters), "changelog": len(self.changelog),
+            "candidate_accounts": len(self.candidate_accounts), "candidate_meters": len(self.candidate_meters),
             "as_of": self.as_of.isoformat(),
         }
 
@@ -99,7 +111,7 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _stamped(record: dict, created: int, modified: int | None = None, user: str = SYSTEM_USER) -> dict:
+def _stamped(record: dict, created: int, modified: int | None = None, user: str | None = SYSTEM_USER) -> dict:
     record.update(created=created, modified=created if modified is None else modified,
                   createdByUsername=user, lastModifiedByUsername=user)
     return record
@@ -253,7 +265,64 @@ def generate_dataset(seed: int = 7, accounts: int = 30, months: int = 24, as_of:
                                 newStatus=account["monitoringStatus"], **fields))
     events.sort(key=lambda e: e["timestamp"])
     ds.changelog = events
+    _candidates(ds, random.Random(f"urjanet-candidates-{seed}"), ms(now))
     return ds
+
+
+def _meter(rng: random.Random, account_id: str, alias: str, service_type: str, created: int) -> dict:
+    meter_id = _uuid(rng)
+    meter_number = f"M{rng.randint(10**7, 10**8 - 1)}"
+    return _stamped({
+        "id": meter_id, "utilityAccount": link("account", account_id, None),
+        "meterNumber": meter_number, "normalizedMeterNumber": normalize(meter_number),
+        "serviceType": service_type.upper(), "tariff": f"{alias[:3].upper()}-R{rng.randint(1, 9)}",
+        "serviceAddress": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}", "podNumber": None,
+        "previousMeterNumber": None, "deactivated": False, "customAttributes": {},
+    }, created)
+
+
+def _candidates(ds: UrjanetDataset, rng: random.Random, now_ms: int) -> None:
+    """Discovered, never requested accounts and meters (own random stream: enrolled records unchanged)."""
+    aliases = provider_by_alias(ds)
+    number = 0
+    for credential in ds.credentials.values():
+        if not credential["lastSuccess"]:
+            continue
+        alias = credential["utilityProvider"]["naturalKey"]
+        provider = aliases[alias]
+        channel = link("credential", credential["id"], credential["extractionChannelId"])
+        types = [t["naturalKey"] for t in provider["serviceTypes"]]
+        for _ in range(rng.randint(1, 3)):
+            number += 1
+            account_id = _uuid(rng)
+            account_number = f"{rng.randint(100, 999)}-{rng.randint(10000, 99999)}-C{number:04d}"
+            last = credential["lastSuccess"] - rng.randint(0, 5) * DAY_MS
+            first = last - rng.randint(30, 300) * DAY_MS
+            account = _stamped({
+                "id": account_id, "customerId": ds.customer_id, "accountNumber": account_number,
+                "normalizedAccountNumber": normalize(account_number), "summaryAccountNumber": None,
+                "normalizedSummaryAccountNumber": None, "enrollmentStatus": None, "extractionStatus": "SUCCESS",
+                "monitoringStatus": None, "providerClassification": provider["classification"], "message": None,
+                "pullHistory": False, "historyRequested": None, "subscribed": False, "isSummaryAccount": False,
+                "subscriptionLastUpdated": None, "unsubscribeDate": None, "toBeDelivered": False,
+                "deliveryLastUpdated": None, "deliveryDisabledDate": None, "firstExtractDate": first,
+                "lastExtracted": last, "lastSuccessfulExtraction": last, "ebillRequirement": None,
+                "lastDelivered": None, "latestOrphanSourceDeliveredDate": None,
+                "nextExpectedPostDate": last + 30 * DAY_MS, "latestIntervalEnd": last - 3 * DAY_MS,
+                "startToEndAvg": 30, "nextExpectedConfidence": rng.choice(("LOW", "MEDIUM", "HIGH")),
+                "latestTotalBillAmount": round(rng.uniform(40, 4000), 2), "latestStatementCreate": last,
+                "lastSuccessfulExtractionChannel": channel, "utilityProvider": link("provider", provider["id"], alias),
+                "verifiedExtractionChannels": [channel], "extractionChannels": [], "customAttributes": {},
+            }, first, last, user=None)
+            ds.candidate_accounts[account_id] = account
+            meter = _meter(rng, account_id, alias, rng.choice(types), first)
+            ds.candidate_meters[meter["id"]] = meter
+    for account in ds.accounts.values():
+        if account["lastSuccessfulExtraction"] and rng.random() < 0.25:
+            alias = account["utilityProvider"]["naturalKey"]
+            types = [t["naturalKey"] for t in aliases[alias]["serviceTypes"]]
+            meter = _meter(rng, account["id"], alias, rng.choice(types), account["lastSuccessfulExtraction"])
+            ds.candidate_meters[meter["id"]] = meter
 
 
 def sandbox_settings_from_env(environ: Mapping[str, str] | None = None) -> SandboxSettings:
