@@ -289,3 +289,20 @@ def test_statements_from_an_s3_prefix(urjanet, monkeypatch):
         result = statements(s3_connection, lake)
     assert result.counters["files_read"] > 0 and result.counters["files_unreadable"] == 0
     assert result.counters["statements_seen"] == len(lake_sql(lake, "select distinct statement_id from statements"))
+
+
+def test_full_sync_pages_across_more_than_1000_accounts(tmp_path):
+    big = generate_dataset(seed=9, accounts=1150, months=6, as_of=AS_OF)
+    server, base_url = start_urjanet_sandbox(dataset=big, username="u", password="p")
+    client = UrjanetClient("u", "p", base_url, transport_sleep=lambda s: None)
+    try:
+        connection = UrjanetConnection("urjanet", client, is_sandbox=True, base_url=base_url, env={})
+        lake = Lake(tmp_path / "lake")
+        result = run(connection, lake)
+        calls = [c for c in server.app.state.sandbox.calls_snapshot() if c["path"] == "/api/v1/account/search"]
+    finally:
+        client.close()
+        server.stop()
+    assert result.counters["accounts_seen"] == result.entities["accounts"].rows == 1150
+    assert len(calls) == 2  # 1000 (the cap) + 150, following nextPageOffset
+    assert read_latest(lake, "urjanet", ACCOUNTS).num_rows == 1150
