@@ -91,7 +91,7 @@ true and the policy alone locks bills (statements outside it were masked at inge
   availability: true when one of the credential's accounts has `utility_statements` /
   `utility_intervals` = `AVAILABLE`, false when it has accounts and none has, NULL when no account is
   known yet. The policy's link time is the credential's `created_at` (`link_source = 'created_at'`).
-* **Credentials** (`dim_credentials`, a conformed entity only Arcadia provides): one row per
+* **Credentials** (`dim_credentials`, a conformed entity Arcadia and Urjanet provide): one row per
   credential with `client_user_id`, `utility_name`, `verification_status`
   (`pending|verified|rejected|error`), `verification_updated_at`, `accounts_load_in_progress`,
   `created_at`, `updated_at`; `vendor_credential_id` = `vendor_customer_id`. The utility username is
@@ -104,8 +104,8 @@ true and the policy alone locks bills (statements outside it were masked at inge
   (`tariff_code`, `tariff_name`, `tariff_main_id`, `tariff_supplier_name`, `tariff_as_of_date`) and the
   six feature-availability values (`feature_charge_cost`, `feature_smart_charge`,
   `feature_utility_intervals`, `feature_utility_statements`, `feature_hosted_payments`,
-  `feature_utility_remittance`: `AVAILABLE|NOT_AVAILABLE|NOT_READY`); they are NULL for Bayou and
-  WattzOn.
+  `feature_utility_remittance`: `AVAILABLE|NOT_AVAILABLE|NOT_READY`); they are NULL for the other
+  vendors.
 * **Meters** are Arc utility meters: `vendor_meter_id` = `meter_id`, `meter_number`, `commodity` =
   `service_type` (`electric|gas|water`), `meter_type` = `service_type` as sent, `vendor_account_id` =
   `account_id`, `meter_source = 'customer'`. Arc meters carry no tariff: electric meters get their
@@ -121,7 +121,7 @@ true and the policy alone locks bills (statements outside it were masked at inge
   includes the utility's own supply), `community_solar_bill_credit` NULL. `outstanding_balance` is
   NULL (Arc gives no balance). `electricity_usage_kwh` = `kwh`; no gas usage. Amounts are rounded to
   cents. Arc's statement flags are exposed through three bill columns only Arcadia fills (NULL for
-  Bayou and WattzOn, and when the bill is locked): `is_past_due` (`past_due`), `is_final_bill`
+  the other vendors, and when the bill is locked): `is_past_due` (`past_due`), `is_final_bill`
   (`final_bill`) and `billing_flags` (JSON array as text, e.g. `["possible_rebill"]`). `has_pdf`: Arc
   gave a PDF link (the link expires after 600 s and is not kept).
 * **Bill meters**: Arc statements are per account, not per meter. A statement gets one row for its
@@ -136,6 +136,79 @@ true and the policy alone locks bills (statements outside it were masked at inge
   conflicts. Readings Arc flags `is_null_kwh` (no value for the interval) are kept with `usage`,
   generation and net NULL, so gaps stay visible. One reading per meter and interval start: the latest
   landed (`_extracted_at`, then `_load_id`) wins.
+
+## Urjanet mapping
+
+Urjanet (`vendor = 'urjanet'`, models `dbt_project/models/staging/urjanet/`) maps to the conformed
+columns as follows. Two sources feed it: the Utility Data API (accounts, meters, credentials,
+providers, the change log) and the statement delivery files. The policy's customer is the
+**account** (linked at its `created` time; after an id change, the earliest `created` of its
+`account_key`), so `vendor_customer_id` = `vendor_account_id` = the account id everywhere. Urjanet
+account ids can change: `account_key` (provider alias lower-cased + account number with letters
+and digits only, upper-cased) identifies an account across changes, `account_id_changes` lists the
+replaced ids, and the marts only ever show the **current** id (`stg_urjanet__account_ids` resolves
+any id, old or current, to it; two current ids of one key, e.g. summary accounts, stay two
+accounts). Urjanet has no vendor-side lock: `is_vendor_unlocked` is always true and the policy
+alone locks bills (statements outside it were masked at ingestion, `status = 'masked'`, and their
+usage and charge lines were not landed).
+
+* **Customers** are the current accounts: `external_id` NULL (Urjanet's `customer_id` is the API
+  tenant), `utility` = `provider_alias`; `city`, `state`, `zipcode`, `credentials_filled_at`,
+  `terms_accepted_at` NULL; `has_filled_credentials` = the account has a credential;
+  `bills_are_ready` = `enrollment_status` is `SUCCESSFUL_ENROLLED` or `SUCCESSFUL_DELIVERED`;
+  `intervals_are_ready` NULL (no Urjanet interval data). `link_source = 'created'`.
+* **Accounts** (`account_source = 'customer'`): one row per current account id (a replaced id
+  never appears), `account_number` as sent, `utility` = `provider_alias`, `status` from the
+  enrollment status (`SUCCESSFUL_ENROLLED|SUCCESSFUL_DELIVERED` -> `active`,
+  `SUBMITTED|NOMINATED` -> `pending`, `NEEDS_CREDENTIAL|FAILED_LOGIN|ACCOUNT_MISSING|
+  STATEMENT_MISSING|FAILED_TO_ACCESS` -> `needs_attention`, none -> `unknown`, others lower-cased).
+  Only Urjanet fills `enrollment_status`, `extraction_status`, `monitoring_status`,
+  `provider_classification` (as sent), `last_successful_extraction_at`, `next_expected_post_date`
+  and `latest_total_bill_amount`; they are NULL for the other vendors.
+* **Meters**: the API's meters under their account's current id, `vendor_meter_id` = `meter_id`,
+  `meter_number`, `commodity` from `service_type` (`ELECTRIC` -> `electric`, `GAS` -> `gas`,
+  `WATER` -> `water`, `SEWER` -> `sewer`, any other type lower-cased), `meter_type` =
+  `service_type` as sent, `tariff`, `address` = `service_address`; plus meters only seen on
+  statements (`meter_source = 'bills'`, `vendor_meter_id` = the normalized meter number).
+* **Credentials** (`dim_credentials`): one row per credential (Urjanet extraction channel).
+  A credential serves many accounts and is not the policy's customer: `vendor_customer_id` and
+  `customer_key` are NULL, as are `client_user_id`, `verification_status`,
+  `verification_updated_at`, `accounts_load_in_progress`; `utility_name` = the provider's name.
+  Only Urjanet fills `extraction_channel_id`, `provider_alias`, `acquisition_type`, `is_enabled`,
+  `message`, `last_attempted_at`, `last_success_at`. No username, password or S3 key id is landed.
+* **Bills** are delivered statements of type `bill`: `vendor_bill_id` = `StatementId`. A
+  re-published statement (a new id for the same provider, normalized account number and statement
+  date) replaces the earlier one: the latest delivery wins (`delivered_at`, then the time it was
+  read, then the highest id). A statement's account is its `account_id` resolved to the current
+  id, or, when it matched no account at ingestion, its `account_key`. `statement_date`,
+  `period_start` / `period_end` = the statement's interval start / end, `due_date`, `currency`
+  (`USD` when missing), `status = 'delivered'`. `total_amount` = `TotalBillAmount`,
+  `outstanding_balance` = `OutstandingBalance`, and the Urjanet-only `amount_due`, `new_charges`,
+  `previous_balance`; `electricity_amount` / `gas_amount` = the charges of the statement's
+  ELECTRIC / GAS meters; `delivery_charge`, `supply_charge`, `community_solar_bill_credit` NULL.
+  `electricity_usage_kwh` = the `general_consumption` usage of the ELECTRIC meters (kWh; Wh and
+  MWh converted), `gas_usage` / `gas_usage_unit` = that of the GAS meters (`therms` -> `therm`, or
+  `ccf`); demand lines are not usage. `has_pdf` is false (deliveries carry no document). Amounts
+  are rounded to cents.
+* **Adjustments** (`StatementType: adjustment`, corrections of an earlier bill's charges and
+  usage) are not bills: the policy applies to them exactly as to bills, but they are in
+  `fct_bill_adjustments` only, never in `fct_bills` or `fct_bill_meters`, so usage is not counted
+  twice. Their amounts (`new_charges` is the correction) and usage correction
+  (`electricity_usage_kwh`, `gas_usage`) use the bill columns' rules; `adjusted_vendor_bill_id`
+  is the bill of the same account with the same service period.
+* **Bill meters**: one row per meter of a bill: `usage` = the meter's `general_consumption` lines
+  in the conformed unit (`kWh`, `therm`, water and sewer e.g. `gallons`), `amount` = the sum of
+  its charges (`amount_source = 'vendor'`), `tariff` = the statement's, `commodity` as for meters.
+* **Charges** (`fct_bill_charges`, Urjanet only): every charge line of a bill or adjustment
+  (`bill_type`), with its meter; **account-level charges** (e.g. a customer charge or a late fee)
+  have no meter (`vendor_meter_id`, `meter_key`, `commodity` NULL): they are in the bill's
+  `total_amount` and `new_charges` but in no bill meter's `amount`.
+* **Account events** (`fct_account_events`, Urjanet only): the change log, one row per event
+  (`vendor_event_id` = the hash the ingestion gives the event), with the event's account resolved
+  to the current id (from `new_account_id`, else `old_account_id`, else provider alias + account
+  number), statuses, old / new account ids and the whole `event_fields` JSON. Not bill data: no
+  policy applies.
+* No intervals: Urjanet interval data is not ingested.
 
 <!-- Generated by `python -m orchestration.warehouse_doc` from dbt_project/models/marts/_marts__models.yml. -->
 """

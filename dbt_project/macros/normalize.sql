@@ -44,3 +44,48 @@
             else {{ usage_column }}
         end as {{ decimal_type }})
 {%- endmacro %}
+
+{#-
+    An account or meter number as Urjanet matches it: letters and digits only, upper-cased
+    (`123-45 678a` -> `12345678A`); NULL when nothing is left. Dispatched: DuckDB's
+    regexp_replace needs the `'g'` flag to replace every match, Spark's replaces all by default.
+-#}
+{% macro normalize_account_number(column) -%}
+    {{ return(adapter.dispatch('normalize_account_number', 'utility_data')(column)) }}
+{%- endmacro %}
+
+{% macro default__normalize_account_number(column) -%}
+    nullif(regexp_replace(upper({{ column }}), '[^A-Z0-9]', ''), '')
+{%- endmacro %}
+
+{% macro duckdb__normalize_account_number(column) -%}
+    nullif(regexp_replace(upper({{ column }}), '[^A-Z0-9]', '', 'g'), '')
+{%- endmacro %}
+
+{#-
+    Urjanet's account key, what identifies an account across id changes:
+    `<provider alias, trimmed and lower-cased>:<normalized account number>`; NULL when either
+    part is missing (the same rule as connectors/urjanet/records.py `account_key`).
+-#}
+{% macro urjanet_account_key(provider_alias, account_number) -%}
+    case
+        when nullif(trim({{ provider_alias }}), '') is not null
+            and {{ normalize_account_number(account_number) }} is not null
+        then {{ dbt.concat(["lower(trim(" ~ provider_alias ~ "))", "':'", normalize_account_number(account_number)]) }}
+    end
+{%- endmacro %}
+
+{#-
+    Urjanet service type -> commodity: `ELECTRIC` -> `electric`, `GAS` -> `gas`, `WATER` ->
+    `water`, `SEWER` -> `sewer` (case-insensitive); any other type lower-cased and trimmed
+    (Urjanet has more service types than the conformed three). NULL stays NULL.
+-#}
+{% macro urjanet_commodity(column) -%}
+    case upper(trim({{ column }}))
+        when 'ELECTRIC' then 'electric'
+        when 'GAS' then 'gas'
+        when 'WATER' then 'water'
+        when 'SEWER' then 'sewer'
+        else lower(trim({{ column }}))
+    end
+{%- endmacro %}

@@ -57,7 +57,16 @@
         'credentials': [
             'vendor', 'vendor_credential_id', 'vendor_customer_id', 'client_user_id', 'utility_name',
             'verification_status', 'verification_updated_at', 'accounts_load_in_progress',
-            'created_at', 'updated_at', 'load_id', 'extracted_at'],
+            'created_at', 'updated_at'] + optional_column_names('credentials')
+            + ['load_id', 'extracted_at'],
+        'bill_charges': [
+            'vendor', 'vendor_bill_id', 'line_number', 'vendor_meter_id', 'vendor_customer_id',
+            'vendor_account_id', 'commodity', 'charge_name', 'amount', 'units_used', 'rate_per_unit',
+            'usage_unit', 'period_start', 'period_end', 'is_masked', 'load_id', 'extracted_at'],
+        'account_events': [
+            'vendor', 'vendor_event_id', 'event_time', 'event_name', 'username', 'vendor_customer_id',
+            'vendor_account_id', 'account_number', 'provider_alias', 'old_status', 'new_status',
+            'old_account_id', 'new_account_id', 'event_fields', 'load_id', 'extracted_at'],
     } -%}
     {%- if entity not in columns -%}
         {{ exceptions.raise_compiler_error("conformed_columns: unknown entity '" ~ entity ~ "'") }}
@@ -86,42 +95,73 @@
 {%- endmacro %}
 
 {#-
-    Conformed columns that only some vendors fill (today: Arcadia), as [name, type] pairs, in
-    their conformed_columns order. The other vendors' conformed models output them as typed NULLs
-    with `null_optional_columns(entity)`.
+    Conformed columns that only some vendors fill, as [name, type, vendor] triples (vendor = the
+    one that fills it), in their conformed_columns order: Arcadia's account attributes and
+    statement flags, Urjanet's account statuses, statement type and balances, and credential
+    (extraction channel) details. The conformed models of the other vendors output them as typed
+    NULLs with `null_optional_columns(entity)`; a vendor that fills some of them passes its name
+    (`null_optional_columns(entity, except_vendor='arcadia')`) to get NULLs for the others only.
 -#}
 {% macro optional_conformed_columns(entity) -%}
     {%- set columns = {
         'accounts': [
-            ['services', type_text()],
-            ['service_address_street_one', type_text()],
-            ['service_address_street_two', type_text()],
-            ['service_address_city', type_text()],
-            ['service_address_state', type_text()],
-            ['service_address_zip', type_text()],
-            ['tariff_code', type_text()],
-            ['tariff_name', type_text()],
-            ['tariff_main_id', type_text()],
-            ['tariff_supplier_name', type_text()],
-            ['tariff_as_of_date', 'date'],
-            ['flags', type_text()],
-            ['feature_charge_cost', type_text()],
-            ['feature_smart_charge', type_text()],
-            ['feature_utility_intervals', type_text()],
-            ['feature_utility_statements', type_text()],
-            ['feature_hosted_payments', type_text()],
-            ['feature_utility_remittance', type_text()]],
+            ['services', type_text(), 'arcadia'],
+            ['service_address_street_one', type_text(), 'arcadia'],
+            ['service_address_street_two', type_text(), 'arcadia'],
+            ['service_address_city', type_text(), 'arcadia'],
+            ['service_address_state', type_text(), 'arcadia'],
+            ['service_address_zip', type_text(), 'arcadia'],
+            ['tariff_code', type_text(), 'arcadia'],
+            ['tariff_name', type_text(), 'arcadia'],
+            ['tariff_main_id', type_text(), 'arcadia'],
+            ['tariff_supplier_name', type_text(), 'arcadia'],
+            ['tariff_as_of_date', 'date', 'arcadia'],
+            ['flags', type_text(), 'arcadia'],
+            ['feature_charge_cost', type_text(), 'arcadia'],
+            ['feature_smart_charge', type_text(), 'arcadia'],
+            ['feature_utility_intervals', type_text(), 'arcadia'],
+            ['feature_utility_statements', type_text(), 'arcadia'],
+            ['feature_hosted_payments', type_text(), 'arcadia'],
+            ['feature_utility_remittance', type_text(), 'arcadia'],
+            ['enrollment_status', type_text(), 'urjanet'],
+            ['extraction_status', type_text(), 'urjanet'],
+            ['monitoring_status', type_text(), 'urjanet'],
+            ['provider_classification', type_text(), 'urjanet'],
+            ['last_successful_extraction_at', type_timestamp_tz(), 'urjanet'],
+            ['next_expected_post_date', type_timestamp_tz(), 'urjanet'],
+            ['latest_total_bill_amount', 'decimal(18, 2)', 'urjanet']],
         'bills': [
-            ['is_past_due', 'boolean'],
-            ['is_final_bill', 'boolean'],
-            ['billing_flags', type_text()]],
+            ['is_past_due', 'boolean', 'arcadia'],
+            ['is_final_bill', 'boolean', 'arcadia'],
+            ['billing_flags', type_text(), 'arcadia'],
+            ['bill_type', type_text(), 'urjanet'],
+            ['amount_due', 'decimal(18, 2)', 'urjanet'],
+            ['new_charges', 'decimal(18, 2)', 'urjanet'],
+            ['previous_balance', 'decimal(18, 2)', 'urjanet']],
+        'credentials': [
+            ['extraction_channel_id', type_text(), 'urjanet'],
+            ['provider_alias', type_text(), 'urjanet'],
+            ['acquisition_type', type_text(), 'urjanet'],
+            ['is_enabled', 'boolean', 'urjanet'],
+            ['message', type_text(), 'urjanet'],
+            ['last_attempted_at', type_timestamp_tz(), 'urjanet'],
+            ['last_success_at', type_timestamp_tz(), 'urjanet']],
     } -%}
     {{ return(columns.get(entity, [])) }}
 {%- endmacro %}
 
-{#- `cast(null as <type>) as <name>` for every optional conformed column of `entity`, comma-separated. -#}
-{% macro null_optional_columns(entity) -%}
+{#-
+    `cast(null as <type>) as <name>` for every optional conformed column of `entity`,
+    comma-separated; with except_vendor, only for the columns that vendor does not fill itself.
+-#}
+{% macro null_optional_columns(entity, except_vendor=none) -%}
+    {%- set columns = [] -%}
     {%- for column in optional_conformed_columns(entity) -%}
+        {%- if except_vendor is none or column[2] != except_vendor -%}
+            {%- do columns.append(column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for column in columns -%}
         cast(null as {{ column[1] }}) as {{ column[0] }}{% if not loop.last %},
         {% endif %}
     {%- endfor -%}

@@ -25,6 +25,12 @@ charge at all, masked outside the policy, re-extracted (latest wins) and flagged
 possible rebill / final bill, and interval readings with consumption, net only, `is_null_kwh`
 and a re-landed reading.
 
+Urjanet (`lake/urjanet/...`): an account whose id changed (A-OLD -> A-NEW, same account_key; the
+policy knows the current id only), a statement landed under the old id and one unmatched at
+ingestion (account_id NULL, resolved by account_key), a re-published statement (new id, later
+delivery), an adjustment, a statement masked outside the policy, meter and account-level
+charges, a meter only seen on statements, a SEWER meter, the change log and two credentials.
+
 The script replaces `<dir>/lake` entirely; it touches nothing else.
 """
 
@@ -173,7 +179,81 @@ ARCADIA_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "quarantine": SCHEMAS["quarantine"],
 }
 
-VENDOR_SCHEMAS = {"bayou": SCHEMAS, "wattzon": WATTZON_SCHEMAS, "arcadia": ARCADIA_SCHEMAS}
+QUANTITY = pa.decimal128(20, 6)
+
+URJANET_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
+    "providers": [
+        ("provider_id", STR), ("provider_alias", STR), ("provider_name", STR), ("classification", STR),
+        ("service_types", STR), ("parent_provider_alias", STR), ("created", TS), ("modified", TS),
+    ] + META,
+    "accounts": [
+        ("account_id", STR), ("account_key", STR), ("customer_id", STR), ("account_number", STR),
+        ("normalized_account_number", STR), ("summary_account_number", STR), ("is_summary_account", BOOL),
+        ("provider_id", STR), ("provider_alias", STR), ("enrollment_status", STR), ("extraction_status", STR),
+        ("monitoring_status", STR), ("provider_classification", STR), ("message", STR), ("subscribed", BOOL),
+        ("pull_history", BOOL), ("to_be_delivered", BOOL), ("first_extract_date", TS), ("last_extracted", TS),
+        ("last_successful_extraction", TS), ("last_delivered", TS), ("next_expected_post_date", TS),
+        ("next_expected_confidence", STR), ("latest_interval_end", TS), ("latest_total_bill_amount", MONEY),
+        ("latest_statement_create", TS), ("last_successful_credential_id", STR), ("credential_ids", STR),
+        ("custom_attributes", STR), ("created", TS), ("modified", TS), ("created_by_username", STR),
+        ("last_modified_by_username", STR),
+    ] + META,
+    "account_id_changes": [
+        ("old_account_id", STR), ("new_account_id", STR), ("account_key", STR), ("changed_at", TS),
+        ("detected_by", STR),
+    ] + META,
+    "meters": [
+        ("meter_id", STR), ("account_id", STR), ("meter_number", STR), ("normalized_meter_number", STR),
+        ("service_type", STR), ("tariff", STR), ("service_address", STR), ("pod_number", STR),
+        ("previous_meter_number", STR), ("deactivated", BOOL), ("custom_attributes", STR), ("created", TS),
+        ("modified", TS),
+    ] + META,
+    "credentials": [
+        ("credential_id", STR), ("extraction_channel_id", STR), ("provider_id", STR), ("provider_alias", STR),
+        ("template_id", STR), ("template_name", STR), ("acquisition_type", STR), ("url", STR), ("enabled", BOOL),
+        ("interval_data_enabled", BOOL), ("message", STR), ("last_attempted", TS), ("last_success", TS),
+        ("s3_bucket_name", STR), ("s3_file_prefix", STR), ("created", TS), ("modified", TS),
+    ] + META,
+    "change_events": [
+        ("event_key", STR), ("event_time", TS), ("event_name", STR), ("username", STR), ("customer_id", STR),
+        ("account_number", STR), ("provider_alias", STR), ("old_status", STR), ("new_status", STR),
+        ("old_account_id", STR), ("new_account_id", STR), ("event_fields", STR),
+    ] + META,
+    "status_refreshes": [
+        ("refreshed_at", TS), ("mode", STR), ("reason", STR), ("accounts", I64), ("meters", I64),
+        ("credentials", I64), ("events", I64),
+    ] + META,
+    "delivery_files": [
+        ("file_name", STR), ("location", STR), ("fingerprint", STR), ("size_bytes", I64), ("delivery_id", STR),
+        ("delivered_at", TS), ("statements", I64), ("rejected", I64), ("unmatched", I64), ("policy_sha256", STR),
+        ("error", STR),
+    ] + META,
+    "statements": [
+        ("statement_id", STR), ("delivery_file", STR), ("delivered_at", TS), ("provider_alias", STR),
+        ("account_number", STR), ("normalized_account_number", STR), ("account_key", STR), ("account_id", STR),
+        ("statement_type", STR), ("statement_date", DATE), ("interval_start", DATE), ("interval_end", DATE),
+        ("due_date", DATE), ("currency", STR), ("total_bill_amount", MONEY), ("amount_due", MONEY),
+        ("new_charges", MONEY), ("outstanding_balance", MONEY), ("previous_balance", MONEY), ("is_masked", BOOL),
+    ] + META,
+    "statement_meters": [
+        ("statement_id", STR), ("meter_number", STR), ("normalized_meter_number", STR), ("service_type", STR),
+        ("tariff", STR), ("pod_id", STR), ("interval_start", DATE), ("interval_end", DATE),
+    ] + META,
+    "usages": [
+        ("statement_id", STR), ("line_number", pa.int32()), ("meter_number", STR), ("normalized_meter_number", STR),
+        ("measurement_type", STR), ("energy_unit", STR), ("usage_amount", QUANTITY), ("rate_component", STR),
+        ("interval_start", DATE), ("interval_end", DATE),
+    ] + META,
+    "charges": [
+        ("statement_id", STR), ("line_number", pa.int32()), ("meter_number", STR), ("normalized_meter_number", STR),
+        ("charge_actual_name", STR), ("charge_amount", MONEY), ("charge_units_used", QUANTITY),
+        ("charge_rate_per_unit", QUANTITY), ("usage_unit", STR), ("interval_start", DATE), ("interval_end", DATE),
+    ] + META,
+    "quarantine": SCHEMAS["quarantine"],
+}
+
+VENDOR_SCHEMAS = {"bayou": SCHEMAS, "wattzon": WATTZON_SCHEMAS, "arcadia": ARCADIA_SCHEMAS,
+                  "urjanet": URJANET_SCHEMAS}
 
 POLICY_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "customer_policies": [
@@ -397,6 +477,191 @@ def write_arcadia(lake: Lake) -> None:
     lake.write(v, "intervals", L2, [
         reading("2024-04-01T00:45:00", consumption_kwh=1.25, net_kwh=1.25),
     ], subdir="month=2024-04")
+
+
+def write_urjanet(lake: Lake) -> None:
+    """Urjanet: account A-OLD changed its id to A-NEW (same account_key, GeorgiaPower 111-222);
+    B-1 (DukeEnergy) has an electric and a sewer meter. Statements: S-1 landed under the old id,
+    re-published as S-1R (later delivery, wins); S-2 unmatched at ingestion (account_id NULL);
+    S-3 masked outside the policy; ADJ-1 an adjustment of S-2's period; S-4 of B-1 with a meter
+    the API does not list (M-X)."""
+    v = "urjanet"
+    lake.write(v, "providers", L1, [
+        dict(provider_id="p-gp", provider_alias="GeorgiaPower", provider_name="Georgia Power", classification="PRIMARY",
+             service_types='["Electric"]', created=ts("2023-01-01T00:00:00"), modified=ts("2023-01-01T00:00:00")),
+        dict(provider_id="p-de", provider_alias="DukeEnergy", provider_name="Duke Energy", classification="BOTH",
+             service_types='["Electric","Sewer"]', created=ts("2023-01-01T00:00:00"),
+             modified=ts("2023-01-01T00:00:00")),
+    ])
+    lake.write(v, "credentials", L1, [
+        dict(credential_id="c-1", extraction_channel_id="Cust_1-GeorgiaPower_1", provider_id="p-gp",
+             provider_alias="GeorgiaPower", template_id="t-1", template_name="GeorgiaPowerTemplateProvider",
+             acquisition_type="WEB", url="https://georgiapower.example.com", enabled=True, interval_data_enabled=False,
+             last_attempted=ts("2024-05-30T00:00:00"), last_success=ts("2024-05-30T00:00:00"),
+             created=ts("2024-01-01T00:00:00"), modified=ts("2024-01-01T00:00:00")),
+        dict(credential_id="c-2", extraction_channel_id="Cust_2-DukeEnergy_1", provider_id="p-de",
+             provider_alias="DukeEnergy", template_id="t-2", template_name="DukeEnergyTemplateProvider",
+             acquisition_type="WEB", enabled=False, interval_data_enabled=False, message="Login failed",
+             last_attempted=ts("2024-05-30T00:00:00"), created=ts("2024-01-01T00:00:00"),
+             modified=ts("2024-05-30T00:00:00")),
+    ])
+
+    def account(aid: str, number: str, alias: str, pid: str, **kw) -> dict:
+        normalized = "".join(c for c in number if c.isalnum()).upper()
+        row = dict(account_id=aid, account_key=f"{alias.lower()}:{normalized}", customer_id="Cust",
+                   account_number=number, normalized_account_number=normalized, is_summary_account=False,
+                   provider_id=pid, provider_alias=alias, enrollment_status="SUCCESSFUL_DELIVERED",
+                   extraction_status="SUCCESS", monitoring_status="PRODUCTION", provider_classification="PRIMARY",
+                   subscribed=True, pull_history=True, to_be_delivered=True, credential_ids='["c-1"]',
+                   custom_attributes="{}", created=ts("2024-01-10T00:00:00"), modified=ts("2024-01-10T00:00:00"),
+                   created_by_username="dev", last_modified_by_username="dev")
+        row.update(kw)
+        return row
+
+    lake.write(v, "accounts", L1, [
+        account("A-OLD", "111-222", "GeorgiaPower", "p-gp"),
+        account("B-1", "333-444", "DukeEnergy", "p-de", enrollment_status="FAILED_LOGIN",
+                extraction_status="LOGIN_FAILURE", monitoring_status="LOGIN_FAILURE", credential_ids='["c-2"]'),
+    ])
+    # the id changed: the same account (account_key) under a new id
+    lake.write(v, "accounts", L2, [
+        account("A-NEW", "111-222", "GeorgiaPower", "p-gp", modified=ts("2024-05-01T00:00:00"),
+                last_successful_extraction=ts("2024-05-30T00:00:00"), next_expected_post_date=ts("2024-06-25T00:00:00"),
+                latest_total_bill_amount=Decimal("120.5000")),
+    ])
+    lake.write(v, "account_id_changes", L2, [
+        dict(old_account_id="A-OLD", new_account_id="A-NEW", account_key="georgiapower:111222",
+             changed_at=ts("2024-05-01T00:00:00"), detected_by="changelog"),
+    ])
+    lake.write(v, "meters", L1, [
+        dict(meter_id="M-A1", account_id="A-OLD", meter_number="E-100", normalized_meter_number="E100",
+             service_type="ELECTRIC", tariff="GP-R1", service_address="1 Peachtree St", deactivated=False,
+             custom_attributes="{}", created=ts("2024-01-10T00:00:00"), modified=ts("2024-01-10T00:00:00")),
+        dict(meter_id="M-B1", account_id="B-1", meter_number="E-300", normalized_meter_number="E300",
+             service_type="ELECTRIC", tariff="DE-R", service_address="3 Main St", deactivated=False,
+             custom_attributes="{}", created=ts("2024-01-10T00:00:00"), modified=ts("2024-01-10T00:00:00")),
+        dict(meter_id="M-B2", account_id="B-1", meter_number="S-300", normalized_meter_number="S300",
+             service_type="SEWER", tariff=None, service_address="3 Main St", deactivated=False,
+             custom_attributes="{}", created=ts("2024-01-10T00:00:00"), modified=ts("2024-01-10T00:00:00")),
+    ])
+    # M-A1 re-read after the id change: it follows the new id
+    lake.write(v, "meters", L2, [
+        dict(meter_id="M-A1", account_id="A-NEW", meter_number="E-100", normalized_meter_number="E100",
+             service_type="ELECTRIC", tariff="GP-R1", service_address="1 Peachtree St", deactivated=False,
+             custom_attributes="{}", created=ts("2024-01-10T00:00:00"), modified=ts("2024-05-01T00:00:00")),
+    ])
+    lake.write(v, "change_events", L1, [
+        dict(event_key="ev-1", event_time=ts("2024-01-10T00:00:00"), event_name="AccountNominatedEvent",
+             username="dev", customer_id="Cust", account_number="111-222", provider_alias="GeorgiaPower",
+             event_fields='{"accountNumber":"111-222","providerAlias":"GeorgiaPower"}'),
+        dict(event_key="ev-2", event_time=ts("2024-01-11T00:00:00"), event_name="EnrollmentStatusChangeEvent",
+             username="system", customer_id="Cust", account_number="333-444", provider_alias="DukeEnergy",
+             old_status="NOMINATED", new_status="FAILED_LOGIN",
+             event_fields='{"accountNumber":"333-444","newStatus":"FAILED_LOGIN","oldStatus":"NOMINATED",'
+                          '"providerAlias":"DukeEnergy"}'),
+    ])
+    lake.write(v, "change_events", L2, [
+        dict(event_key="ev-3", event_time=ts("2024-05-01T00:00:00"), event_name="AccountLinkageEvent",
+             username="system", customer_id="Cust", account_number="111-222", provider_alias="GeorgiaPower",
+             old_account_id="A-OLD", new_account_id="A-NEW",
+             event_fields='{"accountNumber":"111-222","newAccountId":"A-NEW","oldAccountId":"A-OLD",'
+                          '"providerAlias":"GeorgiaPower"}'),
+    ])
+    lake.write(v, "status_refreshes", L1, [dict(refreshed_at=ts("2024-03-01T00:00:00"), mode="full",
+                                                reason="first sync", accounts=2, meters=3, credentials=2, events=2)])
+    lake.write(v, "status_refreshes", L2, [dict(refreshed_at=ts("2024-06-01T00:00:00"), mode="incremental",
+                                                reason="last full refresh 2024-05-31", accounts=1, meters=1,
+                                                credentials=0, events=1)])
+    lake.write(v, "delivery_files", L1, [
+        dict(file_name="2024/04/delivery-2024-04-30.json", location="/deliveries/2024/04/delivery-2024-04-30.json",
+             fingerprint="100-1", size_bytes=100, delivery_id="d-1", delivered_at=ts("2024-04-30T06:00:00"),
+             statements=3, rejected=0, unmatched=1, policy_sha256="0" * 64),
+    ])
+
+    def statement(sid: str, aid: str | None, number: str, alias: str, on: str, delivered: str, total: str | None,
+                  kind: str = "bill", masked: bool = False, **kw) -> dict:
+        day = d(on)
+        normalized = "".join(c for c in number if c.isalnum()).upper()
+        row = dict(statement_id=sid, delivery_file=f"delivery-{delivered[:10]}.json", delivered_at=ts(delivered),
+                   provider_alias=alias, account_number=number, normalized_account_number=normalized,
+                   account_key=f"{alias.lower()}:{normalized}", account_id=aid, statement_type=kind,
+                   statement_date=day, interval_start=day - timedelta(days=31), interval_end=day - timedelta(days=1),
+                   due_date=day + timedelta(days=21), currency="USD", is_masked=masked)
+        if not masked and total is not None:
+            row.update(total_bill_amount=Decimal(total), amount_due=Decimal(total), new_charges=Decimal(total),
+                       outstanding_balance=Decimal("0"), previous_balance=Decimal("0"))
+        row.update(kw)
+        return row
+
+    lake.write(v, "statements", L1, [
+        statement("S-1", "A-OLD", "111-222", "GeorgiaPower", "2024-04-05", "2024-04-30T06:00:00", "60.00"),
+        statement("S-2", None, "111 222", "GeorgiaPower", "2024-05-05", "2024-05-31T06:00:00", "70.00"),
+        statement("S-3", "A-OLD", "111-222", "GeorgiaPower", "2022-01-05", "2024-04-30T06:00:00", None, masked=True),
+        statement("S-4", "B-1", "333-444", "DukeEnergy", "2024-05-10", "2024-05-31T06:00:00", "45.00"),
+    ])
+    lake.write(v, "statements", L2, [
+        # S-1 re-published with a corrected charge: the later delivery wins
+        statement("S-1R", "A-OLD", "111-222", "GeorgiaPower", "2024-04-05", "2024-06-30T06:00:00", "62.00"),
+        # an adjustment of S-2's period (usage correction -10 kWh)
+        statement("ADJ-1", "A-NEW", "111-222", "GeorgiaPower", "2024-05-15", "2024-06-30T06:00:00", "-1.50",
+                  kind="adjustment", interval_start=d("2024-04-04"), interval_end=d("2024-05-04")),
+    ])
+
+    def smeter(sid: str, number: str, kind: str, on_start: str, on_end: str, tariff: str | None = None) -> dict:
+        return dict(statement_id=sid, meter_number=number, normalized_meter_number="".join(
+            c for c in number if c.isalnum()).upper(), service_type=kind, tariff=tariff,
+            interval_start=d(on_start), interval_end=d(on_end))
+
+    lake.write(v, "statement_meters", L1, [
+        smeter("S-1", "E-100", "ELECTRIC", "2024-03-05", "2024-04-04", "GP-R1"),
+        smeter("S-2", "E-100", "ELECTRIC", "2024-04-04", "2024-05-04", "GP-R1"),
+        smeter("S-3", "E-100", "ELECTRIC", "2021-12-05", "2022-01-04"),
+        smeter("S-4", "E-300", "ELECTRIC", "2024-04-09", "2024-05-09", "DE-R"),
+        smeter("S-4", "S-300", "SEWER", "2024-04-09", "2024-05-09"),
+        smeter("S-4", "X-999", "GAS", "2024-04-09", "2024-05-09", "DE-G"),  # a meter the API does not list
+    ])
+    lake.write(v, "statement_meters", L2, [
+        smeter("S-1R", "E-100", "ELECTRIC", "2024-03-05", "2024-04-04", "GP-R1"),
+        smeter("ADJ-1", "E-100", "ELECTRIC", "2024-04-04", "2024-05-04", "GP-R1"),
+    ])
+
+    def usage(sid: str, line: int, number: str | None, kind: str, unit: str, amount: str) -> dict:
+        return dict(statement_id=sid, line_number=line, meter_number=number,
+                    normalized_meter_number="".join(c for c in number if c.isalnum()).upper() if number else None,
+                    measurement_type=kind, energy_unit=unit, usage_amount=Decimal(amount), rate_component="[total]")
+
+    lake.write(v, "usages", L1, [
+        usage("S-1", 1, "E-100", "general_consumption", "kWh", "400"),
+        usage("S-2", 1, "E-100", "general_consumption", "kWh", "450"),
+        usage("S-2", 2, "E-100", "demand", "kW", "5.5"),
+        usage("S-4", 1, "E-300", "general_consumption", "kWh", "300"),
+        usage("S-4", 2, "S-300", "general_consumption", "gallons", "2000"),
+        usage("S-4", 3, "X-999", "general_consumption", "therms", "12.5"),
+    ])
+    lake.write(v, "usages", L2, [
+        usage("S-1R", 1, "E-100", "general_consumption", "kWh", "400"),
+        usage("ADJ-1", 1, "E-100", "general_consumption", "kWh", "-10"),
+    ])
+
+    def charge(sid: str, line: int, number: str | None, name: str, amount: str) -> dict:
+        return dict(statement_id=sid, line_number=line, meter_number=number,
+                    normalized_meter_number="".join(c for c in number if c.isalnum()).upper() if number else None,
+                    charge_actual_name=name, charge_amount=Decimal(amount))
+
+    lake.write(v, "charges", L1, [
+        charge("S-1", 1, "E-100", "Energy Charge", "50.00"), charge("S-1", 2, None, "Customer Charge", "10.00"),
+        charge("S-2", 1, "E-100", "Energy Charge", "60.00"), charge("S-2", 2, None, "Customer Charge", "10.00"),
+        charge("S-4", 1, "E-300", "Energy Charge", "30.00"), charge("S-4", 2, "S-300", "Sewer Usage Charge", "8.00"),
+        charge("S-4", 3, "X-999", "Gas Supply Charge", "4.00"), charge("S-4", 4, None, "Late Payment Fee", "3.00"),
+    ])
+    lake.write(v, "charges", L2, [
+        charge("S-1R", 1, "E-100", "Energy Charge", "52.00"), charge("S-1R", 2, None, "Customer Charge", "10.00"),
+        charge("ADJ-1", 1, "E-100", "Billing Correction", "-1.50"),
+    ])
+    lake.write(v, "quarantine", L2, [
+        dict(vendor="urjanet", entity="statements", record_id="S-BAD",
+             raw_record='{"StatementId": "S-BAD"}', reason="Account: missing"),
+    ])
 
 
 def write_wattzon(lake: Lake) -> None:
@@ -657,6 +922,7 @@ def main(data_dir: str, empty: bool = False) -> None:
 
     write_wattzon(lake)
     write_arcadia(lake)
+    write_urjanet(lake)
 
     # --- compiled policy ----------------------------------------------------------------
     pol = Lake(root)
@@ -682,6 +948,11 @@ def main(data_dir: str, empty: bool = False) -> None:
              link_source="created_at", history="12", continuous=True, policy_sha256=sha),
         dict(vendor="arcadia", vendor_customer_id="1002", linked_at=ts("2024-05-01T00:00:00"),
              link_source="created_at", history="12", continuous=True, policy_sha256=sha),
+        # Urjanet: the current account ids only (A-OLD was replaced by A-NEW)
+        dict(vendor="urjanet", vendor_customer_id="A-NEW", linked_at=ts("2024-01-10T00:00:00"),
+             link_source="created", history="12", continuous=True, policy_sha256=sha),
+        dict(vendor="urjanet", vendor_customer_id="B-1", linked_at=ts("2024-01-10T00:00:00"),
+             link_source="created", history="12", continuous=True, policy_sha256=sha),
     ])
 
     def window(cid: str, kind: str, s: str | None, e: str | None, vendor: str = "bayou") -> dict:
@@ -706,6 +977,10 @@ def main(data_dir: str, empty: bool = False) -> None:
         window("1001", "ongoing", "2024-03-01", None, vendor="arcadia"),
         window("1002", "history", "2023-05-01", "2024-05-01", vendor="arcadia"),
         window("1002", "ongoing", "2024-05-01", None, vendor="arcadia"),
+        window("A-NEW", "history", "2023-01-10", "2024-01-10", vendor="urjanet"),
+        window("A-NEW", "ongoing", "2024-01-10", None, vendor="urjanet"),
+        window("B-1", "history", "2023-01-10", "2024-01-10", vendor="urjanet"),
+        window("B-1", "ongoing", "2024-01-10", None, vendor="urjanet"),
     ])
     pol.policy("unlocked_bills", [dict(vendor="bayou", vendor_bill_id="B2002")])
     print(f"wrote {root}")

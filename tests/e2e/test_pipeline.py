@@ -38,7 +38,7 @@ def test_every_mart_has_rows_and_unique_keys(pipeline):
         (dupes,) = pipeline.sql(
             f"select count(*) from (select {KEYS[mart]} from marts.{mart} group by all having count(*) > 1)")[0]
         assert dupes == 0, f"{mart} has duplicate keys"
-    assert pipeline.sql("select distinct vendor from marts.fct_bills order by 1") == [("arcadia",), ("bayou",), ("wattzon",)]
+    assert pipeline.sql("select distinct vendor from marts.fct_bills order by 1") == [("arcadia",), ("bayou",), ("urjanet",), ("wattzon",)]
 
 
 def test_locked_bills_carry_no_amounts_or_usage(pipeline):

@@ -8,14 +8,20 @@
     The rules that produce those rows (history months, continuous, link date) live in
     connectors/policy.py only; this model just joins.
 
-    A bill is locked (is_locked, every amount and usage, the due date and the Arcadia statement
-    flags is_past_due / is_final_bill / billing_flags NULL) when it is out of policy, when
-    its raw row was masked at ingestion, or when the vendor does not report it unlocked.
+    A bill is locked (is_locked, every amount and usage, the due date, the Arcadia statement
+    flags is_past_due / is_final_bill / billing_flags and the Urjanet balances amount_due /
+    new_charges / previous_balance NULL) when it is out of policy, when its raw row was masked
+    at ingestion, or when the vendor does not report it unlocked.
+
+    Urjanet adjustment statements (bill_type `adjustment`) go through here too, so the policy
+    applies to them exactly as to bills; the marts keep them apart (fct_bills holds bills only,
+    fct_bill_adjustments the adjustments).
 -#}
 {%- set masked_columns = [
     'total_amount', 'outstanding_balance', 'electricity_amount', 'delivery_charge',
     'supply_charge', 'community_solar_bill_credit', 'gas_amount', 'electricity_usage_kwh',
-    'gas_usage', 'gas_usage_unit', 'is_past_due', 'is_final_bill', 'billing_flags'] -%}
+    'gas_usage', 'gas_usage_unit', 'is_past_due', 'is_final_bill', 'billing_flags',
+    'amount_due', 'new_charges', 'previous_balance'] -%}
 
 with
 
@@ -104,6 +110,7 @@ final as (
         is_unlocked_bill,
         is_masked,
         is_vendor_unlocked,
+        bill_type,
         currency,
         {%- for column in masked_columns %}
         case when lock_reason is null then {{ column }} end as {{ column }},

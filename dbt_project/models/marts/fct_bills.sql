@@ -1,8 +1,14 @@
+{#-
+    One row per vendor bill with the policy applied. Urjanet adjustment statements
+    (bill_type `adjustment`) are not bills: they are in fct_bill_adjustments, so a bill's usage
+    is never counted twice. The other vendors have no bill_type (NULL): every row is a bill.
+-#}
 with
 
 bills as (
 
     select * from {{ ref('int_bills__policy_applied') }}
+    where coalesce(bill_type, 'bill') = 'bill'
 
 ),
 
@@ -48,6 +54,9 @@ final as (
         is_past_due,
         is_final_bill,
         billing_flags,
+        amount_due,
+        new_charges,
+        previous_balance,
         load_id,
         extracted_at
     from bills

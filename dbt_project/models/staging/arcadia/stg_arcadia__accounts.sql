@@ -31,5 +31,7 @@ select
     feature_utility_intervals,
     feature_utility_statements,
     feature_hosted_payments,
-    feature_utility_remittance
+    feature_utility_remittance,
+    -- Urjanet-only account statuses
+    {{ null_optional_columns('accounts', except_vendor='arcadia') }}
 from {{ ref('stg_arcadia__utility_accounts') }}

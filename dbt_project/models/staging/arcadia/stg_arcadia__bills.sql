@@ -86,6 +86,8 @@ final as (
         statements.is_past_due,
         statements.is_final_bill,
         statements.billing_flags,
+        -- Urjanet-only statement type and balances
+        {{ null_optional_columns('bills', except_vendor='arcadia') }},
         statements.load_id,
         statements.extracted_at
     from statements

@@ -1,5 +1,5 @@
 {#-
-    Conformed credentials (entity `credentials`, only Arcadia provides it): one row per Arc
+    Conformed credentials (entity `credentials`, also provided by Urjanet): one row per Arc
     utility credential, the policy's customer (vendor_customer_id = vendor_credential_id).
 -#}
 select
@@ -13,6 +13,8 @@ select
     accounts_load_in_progress,
     created_at,
     updated_at,
+    -- Urjanet-only credential (extraction channel) details
+    {{ null_optional_columns('credentials') }},
     load_id,
     extracted_at
 from {{ ref('stg_arcadia__utility_credentials') }}

@@ -69,7 +69,7 @@ final as (
             else 'pending'
         end as status,
         accounts.account_source,
-        -- Arcadia-only account attributes (services, address, tariff, flags, features)
+        -- optional account attributes of other vendors (Arcadia: services, address, tariff, flags, features; Urjanet: statuses)
         {{ null_optional_columns('accounts') }}
     from accounts
     left join customers

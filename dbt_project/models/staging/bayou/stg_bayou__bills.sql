@@ -50,7 +50,7 @@ renamed as (
         -- document (the presigned link expires within minutes; marts only keep has_pdf)
         file_url as pdf_url,
         file_url is not null as has_pdf,
-        -- Arcadia-only statement flags
+        -- optional bill columns of other vendors (Arcadia statement flags, Urjanet statement type and balances)
         {{ null_optional_columns('bills') }},
 
         _load_id as load_id,

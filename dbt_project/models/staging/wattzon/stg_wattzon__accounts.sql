@@ -56,7 +56,7 @@ final as (
             else coalesce(last_job.status, 'unknown')
         end as status,
         cast('bills' as {{ type_text() }}) as account_source,
-        -- Arcadia-only account attributes (services, address, tariff, flags, features)
+        -- optional account attributes of other vendors (Arcadia: services, address, tariff, flags, features; Urjanet: statuses)
         {{ null_optional_columns('accounts') }}
     from bill_accounts
     left join profiles

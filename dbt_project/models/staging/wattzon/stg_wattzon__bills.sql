@@ -109,7 +109,7 @@ final as (
         case when statements.n_gas_units = 1 and statements.gas_unit in ('therm', 'ccf')
             then statements.gas_unit end as gas_usage_unit,
         coalesce(statements.has_pdf, false) as has_pdf,
-        -- Arcadia-only statement flags
+        -- optional bill columns of other vendors (Arcadia statement flags, Urjanet statement type and balances)
         {{ null_optional_columns('bills') }},
         statements.load_id,
         statements.extracted_at
