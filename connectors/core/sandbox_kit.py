@@ -8,6 +8,9 @@ Fault scripts: `inject_faults(path, [{"status": 429, "retry_after": 1}, {"status
 makes the next requests whose path starts with `path` answer those responses in order. A
 response may carry `body` (any JSON), `raw` (text sent as is, e.g. truncated JSON), `headers`
 and `delay` (seconds to wait first); one with only a `delay` is served normally after it.
+
+Also here: the ops hooks every sandbox serves (`ops_routes`), the app assembly (`sandbox_app`) and
+the command lines' common arguments (`cli_arguments`, `announce_and_serve`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,20 @@ class FaultScript:
     prefix: str
     method: str | None
     responses: deque[dict]
+
+
+def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(content), status_code=status, headers=headers, media_type="application/json")
+
+
+def status_phrase(status: int) -> str:
+    """`Not Found` for 404; `Error` for a status HTTP does not name."""
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def path_matches(path: str, prefix: str) -> bool:
@@ -287,6 +304,96 @@ def method_route(path: str, handlers: dict, error_type: type[Exception], error_r
 
     endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
     return Route(path, endpoint, methods=list(handlers))
+
+
+FAULTS_USAGE = 'Expected {"path": str, "responses": [{"status": int, ...}]}.'
+
+
+def ops_routes(route, read_body, bad_request, usage: str = FAULTS_USAGE) -> list:
+    """The ops hooks every sandbox serves: `GET /_sandbox/calls`, `POST /_sandbox/reset-calls` and
+    `GET|POST|DELETE /_sandbox/faults` (`{"path", "responses", "method"?}`).
+
+    `route(path, {method: handler})` is the vendor's route maker, `read_body(request)` its reader of
+    a JSON object body and `bad_request(message)` the vendor's error for a bad fault script (`usage`
+    when the body is not one)."""
+
+    def state(request) -> CallLogAndFaults:
+        return request.app.state.sandbox
+
+    async def sandbox_calls(request) -> Response:
+        return json_response(state(request).calls_snapshot())
+
+    async def sandbox_reset_calls(request) -> Response:
+        state(request).reset_calls()
+        return json_response({"status": "ok"})
+
+    async def sandbox_add_faults(request) -> Response:
+        sandbox = state(request)
+        body = await read_body(request)
+        path, responses = body.get("path"), body.get("responses")
+        if not (isinstance(path, str) and isinstance(responses, list)
+                and all(isinstance(r, dict) for r in responses)):
+            raise bad_request(usage)
+        try:
+            sandbox.inject_faults(path, responses, body.get("method"))
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        return json_response({"status": "ok", "faults": sandbox.faults_snapshot()}, 201)
+
+    async def sandbox_list_faults(request) -> Response:
+        return json_response(state(request).faults_snapshot())
+
+    async def sandbox_clear_faults(request) -> Response:
+        state(request).clear_faults()
+        return json_response({"status": "ok"})
+
+    return [
+        route("/_sandbox/calls", {"GET": sandbox_calls}),
+        route("/_sandbox/reset-calls", {"POST": sandbox_reset_calls}),
+        route("/_sandbox/faults", {"GET": sandbox_list_faults, "POST": sandbox_add_faults,
+                                   "DELETE": sandbox_clear_faults}),
+    ]
+
+
+def sandbox_app(routes: list, http_exception, gate: type[RecordingGate], state):
+    """The Starlette app: `routes`, the vendor's answer to Starlette's own errors (404, 405) and
+    its gate in front; `app.state.sandbox` is `state`."""
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
+    app.state.sandbox = state
+    app.add_middleware(gate, state=state)
+    return app
+
+
+def cli_arguments(vendor: str, doc: str, port: int, scale: str, settings: SandboxSettings):
+    """A sandbox command line's parser with the arguments all take: --host, --port, `--<scale>`
+    (e.g. customers), --months, --seed and --as-of, their defaults from `settings`. The vendor adds
+    its own, then parses."""
+    import argparse
+    from datetime import date
+
+    parser = argparse.ArgumentParser(prog=f"python -m connectors.{vendor}.sandbox", description=doc.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=port, help="0 picks a free port")
+    parser.add_argument(f"--{scale}", type=int, default=getattr(settings, scale))
+    parser.add_argument("--months", type=int, default=settings.months)
+    parser.add_argument("--seed", type=int, default=settings.seed)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=settings.as_of,
+                        help="YYYY-MM-DD, default today (UTC)")
+    return parser
+
+
+def announce_and_serve(server, base_url: str, *notes: str) -> int:
+    """For a sandbox's command line: print the base URL (stdout, for scripts) and the notes
+    (stderr), then serve until SIGINT/SIGTERM."""
+    import sys
+
+    print(base_url, flush=True)
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
+    return serve_until_stopped(server)
 
 
 def tiny_pdf(text: str, width: int = 400) -> bytes:

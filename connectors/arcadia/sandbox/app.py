@@ -126,7 +126,6 @@ import time as wallclock
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from http import HTTPStatus
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -145,9 +144,13 @@ from ...core.sandbox_kit import (
     FaultScript,
     RecordingGate,
     fault_response,
+    json_response,
     method_route,
+    ops_routes,
     path_matches,
+    sandbox_app,
     sandbox_dataset,
+    status_phrase,
     validate_fault,
 )
 from ...core.sandbox_server import SandboxServer
@@ -209,19 +212,8 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(content), status_code=status, headers=headers, media_type="application/json")
-
-
 def error_response(error: ApiError) -> Response:
     return json_response({"error": error.message, **error.extra}, error.status, error.headers)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
 
 
 def not_found(kind: str, record_id: Any) -> ApiError:
@@ -650,7 +642,7 @@ class SandboxState(CallLogAndFaults):
 
 def _fault_response(fault: dict) -> Response:
     status = fault["status"]
-    return fault_response(fault, {"error": _reason(status)})
+    return fault_response(fault, {"error": status_phrase(status)})
 
 
 def _redacted_query(raw: bytes) -> str:
@@ -1029,37 +1021,6 @@ async def intervals_metadata(request: Request) -> Response:
 # -- ops hooks -----------------------------------------------------------------------------------
 
 
-async def sandbox_calls(request: Request) -> Response:
-    return json_response(_state(request).calls_snapshot())
-
-
-async def sandbox_reset_calls(request: Request) -> Response:
-    _state(request).reset_calls()
-    return json_response({"status": "ok"})
-
-
-async def sandbox_add_faults(request: Request) -> Response:
-    state = _state(request)
-    body = await _body_fields(request)
-    path, responses = body.get("path"), body.get("responses")
-    if not isinstance(path, str) or not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
-        raise ApiError(400, 'Expected {"path": str, "responses": [{"status": int, ...}]}.')
-    try:
-        state.inject_faults(path, responses, body.get("method"))
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from None
-    return json_response({"status": "ok", "faults": state.faults_snapshot()}, 201)
-
-
-async def sandbox_list_faults(request: Request) -> Response:
-    return json_response(_state(request).faults_snapshot())
-
-
-async def sandbox_clear_faults(request: Request) -> Response:
-    _state(request).clear_faults()
-    return json_response({"status": "ok"})
-
-
 async def sandbox_summary(request: Request) -> Response:
     return json_response(_state(request).summary())
 
@@ -1162,7 +1123,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         return error_response(ApiError(404, "Not found"))
     if exc.status_code == 405:
         return error_response(ApiError(405, "Method not allowed", dict(exc.headers or {})))
-    return error_response(ApiError(exc.status_code, _reason(exc.status_code), dict(exc.headers or {})))
+    return error_response(ApiError(exc.status_code, status_phrase(exc.status_code), dict(exc.headers or {})))
 
 
 def create_app(dataset: ArcadiaDataset, client_id: str = "sandbox-client", client_secret: str = "sandbox-secret",
@@ -1187,10 +1148,7 @@ def create_app(dataset: ArcadiaDataset, client_id: str = "sandbox-client", clien
         _route("/plug/utility_statements/{id}/intervals", {"GET": statement_intervals}),
         _route("/plug/utility_intervals", {"GET": intervals}),
         _route("/plug/utility_intervals/metadata", {"GET": intervals_metadata}),
-        _route("/_sandbox/calls", {"GET": sandbox_calls}),
-        _route("/_sandbox/reset-calls", {"POST": sandbox_reset_calls}),
-        _route("/_sandbox/faults", {"GET": sandbox_list_faults, "POST": sandbox_add_faults,
-                                    "DELETE": sandbox_clear_faults}),
+        *ops_routes(_route, _body_fields, lambda message: ApiError(400, message)),
         _route("/_sandbox/state", {"GET": sandbox_summary}),
         _route("/_sandbox/expire-tokens", {"POST": sandbox_expire_tokens}),
         _route("/_sandbox/touch", {"POST": sandbox_touch}),
@@ -1199,11 +1157,7 @@ def create_app(dataset: ArcadiaDataset, client_id: str = "sandbox-client", clien
         _route("/_sandbox/webhooks", {"GET": sandbox_sent_webhooks}),
         _route("/_sandbox/trigger/{name}", {"POST": sandbox_trigger}),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
-    state = SandboxState(dataset, client_id, client_secret, token_ttl_s)
-    app.state.sandbox = state
-    app.add_middleware(ApiGate, state=state)
-    return app
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, client_id, client_secret, token_ttl_s))
 
 
 def start_arcadia_sandbox(

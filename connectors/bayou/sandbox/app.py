@@ -62,8 +62,11 @@ from ...core.sandbox_kit import (
     FaultScript,
     RecordingGate,
     fault_response,
+    json_response,
     method_route,
+    ops_routes,
     path_matches,
+    sandbox_app,
     sandbox_dataset,
     tiny_pdf,
     validate_fault,
@@ -145,10 +148,6 @@ def error_body(status: int, code: str | None = None, message: str | None = None)
         "error_message": message or ERROR_MESSAGES.get(status, "Request failed."),
         "docs_url": DOCS_URL,
     }
-
-
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(content), status_code=status, headers=headers, media_type="application/json")
 
 
 def error_response(error: ApiError) -> Response:
@@ -598,37 +597,6 @@ async def list_utilities(request: Request) -> Response:
 # -- ops hooks -----------------------------------------------------------------------------------
 
 
-async def sandbox_calls(request: Request) -> Response:
-    return json_response(_state(request).calls_snapshot())
-
-
-async def sandbox_reset_calls(request: Request) -> Response:
-    _state(request).reset_calls()
-    return json_response({"status": "ok"})
-
-
-async def sandbox_add_faults(request: Request) -> Response:
-    state = _state(request)
-    body = await _json_object(request)
-    path, responses = body.get("path"), body.get("responses")
-    if not isinstance(path, str) or not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
-        raise ApiError(400, "Expected {\"path\": str, \"responses\": [{\"status\": int, ...}]}.", "invalid_body")
-    try:
-        state.inject_faults(path, responses, body.get("method"))
-    except ValueError as exc:
-        raise ApiError(400, str(exc), "invalid_body") from None
-    return json_response({"status": "ok", "faults": state.faults_snapshot()}, 201)
-
-
-async def sandbox_list_faults(request: Request) -> Response:
-    return json_response(_state(request).faults_snapshot())
-
-
-async def sandbox_clear_faults(request: Request) -> Response:
-    _state(request).clear_faults()
-    return json_response({"status": "ok"})
-
-
 async def sandbox_summary(request: Request) -> Response:
     state = _state(request)
     return json_response({
@@ -687,18 +655,11 @@ def create_app(dataset: BayouDataset, api_key: str = "sandbox-key") -> Starlette
         _route(f"{p}/bills/{{id}}", {"GET": get_bill, "PATCH": update_bill}),
         _route(f"{p}/bills/{{id}}/unlock", {"POST": unlock_bill}),
         _route(f"{p}/utilities", {"GET": list_utilities}),
-        _route("/_sandbox/calls", {"GET": sandbox_calls}),
-        _route("/_sandbox/reset-calls", {"POST": sandbox_reset_calls}),
-        _route("/_sandbox/faults", {"GET": sandbox_list_faults, "POST": sandbox_add_faults,
-                                    "DELETE": sandbox_clear_faults}),
+        *ops_routes(_route, _json_object, lambda message: ApiError(400, message, "invalid_body")),
         _route("/_sandbox/state", {"GET": sandbox_summary}),
         _route("/_sandbox/files/{name}", {"GET": sandbox_file}),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
-    state = SandboxState(dataset, api_key)
-    app.state.sandbox = state
-    app.add_middleware(ApiGate, state=state)
-    return app
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, api_key))
 
 
 def start_bayou_sandbox(

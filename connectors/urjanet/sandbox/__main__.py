@@ -12,25 +12,16 @@ defaults (7, 30, 24, today).
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
-from ...core.sandbox_kit import serve_until_stopped
+from ...core.sandbox_kit import announce_and_serve, cli_arguments
 from .app import start_urjanet_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = sandbox_settings_from_env()
-    parser = argparse.ArgumentParser(prog="python -m connectors.urjanet.sandbox", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8769, help="0 picks a free port")
-    parser.add_argument("--accounts", type=int, default=env.accounts)
-    parser.add_argument("--months", type=int, default=env.months)
-    parser.add_argument("--seed", type=int, default=env.seed)
-    parser.add_argument("--as-of", type=date.fromisoformat, default=env.as_of, help="YYYY-MM-DD, default today (UTC)")
+    parser = cli_arguments("urjanet", __doc__, 8769, "accounts", sandbox_settings_from_env())
     parser.add_argument("--username", default="sandbox-user")
     parser.add_argument("--password", default="sandbox-password")
     parser.add_argument("--token-ttl", type=float, default=3600, help="bearer token lifetime, seconds")
@@ -49,14 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             write_deliveries(dataset, Path(args.deliveries))
         print(f"Urjanet sandbox: statement deliveries written to {args.deliveries}", file=sys.stderr, flush=True)
-    print(base_url, flush=True)
-    print(
+    return announce_and_serve(
+        server, base_url,
         f"Urjanet sandbox: {summary['accounts']} accounts, {summary['meters']} meters, "
         f"{summary['credentials']} credentials, as_of {summary['as_of']}. Ctrl-C to stop.",
-        file=sys.stderr,
-        flush=True,
     )
-    return serve_until_stopped(server)
 
 
 if __name__ == "__main__":

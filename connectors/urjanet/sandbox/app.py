@@ -96,7 +96,6 @@ import threading
 import time as wallclock
 import uuid
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any, ClassVar
 
 import orjson
@@ -111,9 +110,13 @@ from ...core.sandbox_kit import (
     CallLogAndFaults,
     RecordingGate,
     fault_response,
+    json_response,
     method_route,
+    ops_routes,
     path_matches,
+    sandbox_app,
     sandbox_dataset,
+    status_phrase,
 )
 from ...core.sandbox_server import SandboxServer
 from .generator import (
@@ -179,10 +182,6 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(content), status_code=status, headers=headers, media_type="application/json")
-
-
 def envelope(data: Any, **extra: Any) -> Response:
     return json_response({"data": data, "status": "OK", "message": [], **extra})
 
@@ -193,13 +192,6 @@ def error_body(code: str, message: str) -> dict:
 
 def error_response(error: ApiError) -> Response:
     return json_response(error_body(error.code, error.message), error.status, error.headers)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
 
 
 def render(record: dict) -> dict:
@@ -921,7 +913,7 @@ class SandboxState(CallLogAndFaults):
 def _fault_response(fault: dict) -> Response:
     status = fault["status"]
     code = STATUS_CODE.get(status, "INVALID_ARGUMENTS" if status < 500 else "SERVER_ERROR")
-    return fault_response(fault, error_body(code, _reason(status)))
+    return fault_response(fault, error_body(code, status_phrase(status)))
 
 
 class ApiGate(RecordingGate):
@@ -1066,37 +1058,6 @@ async def update_credential(request: Request) -> Response:
 # -- ops hooks -----------------------------------------------------------------------------------
 
 
-async def sandbox_calls(request: Request) -> Response:
-    return json_response(_state(request).calls_snapshot())
-
-
-async def sandbox_reset_calls(request: Request) -> Response:
-    _state(request).reset_calls()
-    return json_response({"status": "ok"})
-
-
-async def sandbox_add_faults(request: Request) -> Response:
-    state = _state(request)
-    body = await _json(request)
-    path, responses = body.get("path"), body.get("responses")
-    if not isinstance(path, str) or not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
-        raise ApiError("INVALID_ARGUMENTS", 'Expected {"path": str, "responses": [{"status": int, ...}]}.')
-    try:
-        state.inject_faults(path, responses, body.get("method"))
-    except ValueError as exc:
-        raise ApiError("INVALID_ARGUMENTS", str(exc)) from None
-    return json_response({"status": "ok", "faults": state.faults_snapshot()}, 201)
-
-
-async def sandbox_list_faults(request: Request) -> Response:
-    return json_response(_state(request).faults_snapshot())
-
-
-async def sandbox_clear_faults(request: Request) -> Response:
-    _state(request).clear_faults()
-    return json_response({"status": "ok"})
-
-
 async def sandbox_summary(request: Request) -> Response:
     return json_response(_state(request).summary())
 
@@ -1117,7 +1078,7 @@ def _route(path: str, handlers: dict[str, Any]) -> Route:
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = STATUS_CODE.get(exc.status_code, "MALFORMED_REQUEST")
-    return error_response(ApiError(code, _reason(exc.status_code), exc.status_code, dict(exc.headers or {})))
+    return error_response(ApiError(code, status_phrase(exc.status_code), exc.status_code, dict(exc.headers or {})))
 
 
 def create_app(dataset: UrjanetDataset, username: str = "sandbox-user", password: str = "sandbox-password",
@@ -1157,19 +1118,12 @@ def create_app(dataset: UrjanetDataset, username: str = "sandbox-user", password
         _route(f"{p}/attribute/update", {"POST": update_attribute}),
         _route(f"{p}/attribute/search", {"POST": _searcher(ATTRIBUTES)}),
         _route(f"{p}/attribute/status/{{id}}", {"GET": _status(ATTRIBUTES)}),
-        _route("/_sandbox/calls", {"GET": sandbox_calls}),
-        _route("/_sandbox/reset-calls", {"POST": sandbox_reset_calls}),
-        _route("/_sandbox/faults", {"GET": sandbox_list_faults, "POST": sandbox_add_faults,
-                                    "DELETE": sandbox_clear_faults}),
+        *ops_routes(_route, _json, lambda message: ApiError("INVALID_ARGUMENTS", message)),
         _route("/_sandbox/state", {"GET": sandbox_summary}),
         _route("/_sandbox/expire-tokens", {"POST": sandbox_expire_tokens}),
         _route("/_sandbox/change-account-id", {"POST": sandbox_change_account_id}),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
-    state = SandboxState(dataset, username, password, token_ttl_s)
-    app.state.sandbox = state
-    app.add_middleware(ApiGate, state=state)
-    return app
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, username, password, token_ttl_s))
 
 
 def start_urjanet_sandbox(

@@ -11,25 +11,14 @@ serves plain HTTP without client certificates.
 
 from __future__ import annotations
 
-import argparse
-import sys
-from datetime import date
-
-from ...core.sandbox_kit import serve_until_stopped
+from ...core.sandbox_kit import announce_and_serve, cli_arguments
 from ...core.tls import DEFAULT_CLIENT_NAME
 from .app import start_wattzon_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = sandbox_settings_from_env()
-    parser = argparse.ArgumentParser(prog="python -m connectors.wattzon.sandbox", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8766, help="0 picks a free port")
-    parser.add_argument("--profiles", type=int, default=env.profiles)
-    parser.add_argument("--months", type=int, default=env.months)
-    parser.add_argument("--seed", type=int, default=env.seed)
-    parser.add_argument("--as-of", type=date.fromisoformat, default=env.as_of, help="YYYY-MM-DD, default today (UTC)")
+    parser = cli_arguments("wattzon", __doc__, 8766, "profiles", sandbox_settings_from_env())
     parser.add_argument("--pki-dir", default=None, help="where the CA and certificates are kept")
     parser.add_argument("--client-name", default=DEFAULT_CLIENT_NAME, help="CN of the client certificate")
     parser.add_argument("--no-tls", action="store_true", help="plain HTTP, no client certificate")
@@ -41,18 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         client_name=args.client_name,
     )
     summary = dataset.summary()
-    print(base_url, flush=True)
-    if pki is not None:
-        print(f"CA: {pki.ca_file}\nclient cert: {pki.client_cert_file}\nclient key: {pki.client_key_file}",
-              file=sys.stderr, flush=True)
-    print(
+    pki_files = [] if pki is None else [
+        f"CA: {pki.ca_file}\nclient cert: {pki.client_cert_file}\nclient key: {pki.client_key_file}"]
+    return announce_and_serve(
+        server, base_url, *pki_files,
         f"WattzOn sandbox: {len(dataset.profiles)} profiles {summary['profile_ids'][:10]}, "
         f"{summary['bill_records']} bill records, {summary['interval_meters']} interval meters, "
         f"as_of {summary['as_of']}. Ctrl-C to stop.",
-        file=sys.stderr,
-        flush=True,
     )
-    return serve_until_stopped(server)
 
 
 if __name__ == "__main__":

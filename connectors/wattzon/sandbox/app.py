@@ -97,7 +97,6 @@ import time as wallclock
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -119,9 +118,13 @@ from ...core.sandbox_kit import (
     FaultScript,
     RecordingGate,
     fault_response,
+    json_response,
     method_route,
+    ops_routes,
     path_matches,
+    sandbox_app,
     sandbox_dataset,
+    status_phrase,
     tiny_pdf,
     validate_fault,
 )
@@ -182,19 +185,8 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(content), status_code=status, headers=headers, media_type="application/json")
-
-
 def error_response(error: ApiError) -> Response:
     return json_response({"error": error.message}, error.status, error.headers)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -613,7 +605,7 @@ class SandboxState(CallLogAndFaults):
 
 def _fault_response(fault: dict) -> Response:
     status = fault["status"]
-    return fault_response(fault, {"error": _reason(status)})
+    return fault_response(fault, {"error": status_phrase(status)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1126,37 +1118,6 @@ async def interval_month(request: Request) -> Response:
 # ---------------------------------------------------------------------------------------------
 
 
-async def sandbox_calls(request: Request) -> Response:
-    return json_response(_state(request).calls_snapshot())
-
-
-async def sandbox_reset_calls(request: Request) -> Response:
-    _state(request).reset_calls()
-    return json_response({"status": "ok"})
-
-
-async def sandbox_add_faults(request: Request) -> Response:
-    state = _state(request)
-    body = await _json_object(request)
-    path, responses = body.get("path"), body.get("responses")
-    if not isinstance(path, str) or not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
-        raise ApiError(400, 'Expected {"path": str, "responses": [{"status": int, ...}]}')
-    try:
-        state.inject_faults(path, responses, body.get("method"))
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from None
-    return json_response({"status": "ok", "faults": state.faults_snapshot()}, 201)
-
-
-async def sandbox_list_faults(request: Request) -> Response:
-    return json_response(_state(request).faults_snapshot())
-
-
-async def sandbox_clear_faults(request: Request) -> Response:
-    _state(request).clear_faults()
-    return json_response({"status": "ok"})
-
-
 async def sandbox_notifications(request: Request) -> Response:
     raw = request.query_params.get("max", "10").strip()
     if not raw.isdigit() or int(raw) < 1:
@@ -1203,7 +1164,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         return error_response(ApiError(404, "Not found"))
     if exc.status_code == 405:
         return error_response(ApiError(405, "Method not allowed", dict(exc.headers or {})))
-    return error_response(ApiError(exc.status_code, _reason(exc.status_code), dict(exc.headers or {})))
+    return error_response(ApiError(exc.status_code, status_phrase(exc.status_code), dict(exc.headers or {})))
 
 
 def create_app(dataset: WattzonDataset, client_name: str = DEFAULT_CLIENT_NAME) -> Starlette:
@@ -1232,20 +1193,14 @@ def create_app(dataset: WattzonDataset, client_name: str = DEFAULT_CLIENT_NAME) 
         _route(f"{p}/data/intervals/{{profile_id}}", {"GET": list_intervals}),
         _route(f"{p}/data/intervals/{{profile_id}}/{{meter_id}}/monthly", {"GET": month_without_ym}),
         _route(f"{p}/data/intervals/{{profile_id}}/{{meter_id}}/monthly/{{ym}}", {"GET": interval_month}),
-        _route("/_sandbox/calls", {"GET": sandbox_calls}),
-        _route("/_sandbox/reset-calls", {"POST": sandbox_reset_calls}),
-        _route("/_sandbox/faults", {"GET": sandbox_list_faults, "POST": sandbox_add_faults,
-                                    "DELETE": sandbox_clear_faults}),
+        *ops_routes(_route, _json_object, lambda message: ApiError(400, message),
+                    usage='Expected {"path": str, "responses": [{"status": int, ...}]}'),  # no full stop, as before
         _route("/_sandbox/notifications", {"GET": sandbox_notifications}),
         _route("/_sandbox/expire-keys", {"POST": sandbox_expire_keys}),
         _route("/_sandbox/jobs/finish", {"POST": sandbox_finish_jobs}),
         _route("/_sandbox/state", {"GET": sandbox_summary}),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
-    state = SandboxState(dataset, client_name)
-    app.state.sandbox = state
-    app.add_middleware(ApiGate, state=state)
-    return app
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, client_name))
 
 
 def start_wattzon_sandbox(
