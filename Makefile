@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export UV_PYTHON ?= 3.11
 
-.PHONY: install run test ui validate clean benchmark
+.PHONY: install run test ui validate clean benchmark backfill
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -17,6 +17,10 @@ install:
 
 run: install
 	$(UV) run --locked --no-sync python -m orchestration.run
+
+# Fetch interval months again and rebuild them in the marts: make backfill FROM=2025-01 TO=2025-06 [VENDOR=bayou]
+backfill: install
+	$(UV) run --locked --no-sync python -m orchestration.backfill --from "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(VENDOR),--vendor "$(VENDOR)")
 
 ui: install
 	$(UV) run --locked --no-sync python -m orchestration.ui

@@ -137,6 +137,9 @@ class SandboxProcess:
             self.proc.kill()
             self.proc.wait()
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_url or 'not started'})"
+
     @property
     def root_url(self) -> str:
         return self.base_url.removesuffix("/api/v2")
@@ -159,3 +162,14 @@ class SandboxProcess:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
         return 0.0
+
+
+class ReplayProcess(SandboxProcess):
+    """`python -m benchmarks.replay`: recorded responses served from memory (like the anchors' server)."""
+
+    def __init__(self, *, bodies: Path, log_path: Path) -> None:
+        self.argv = [PYTHON, "-m", "benchmarks.replay", "--bodies", str(bodies), "--port", "0"]
+        self.log_path = log_path
+        self.proc = None
+        self.base_url = ""
+        self.startup_s = 0.0

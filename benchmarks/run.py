@@ -2,6 +2,7 @@
 
     python -m benchmarks.run                          # 50 customers, history 6/12/24 months, headline 12
     python -m benchmarks.run --customers 50 --months 12
+    python -m benchmarks.run --with-dlt               # also dlt 1.31.0, in a throwaway venv under /tmp
     python -m benchmarks.run --quick                  # tiny scale smoke test; prints, writes no doc
 
 What runs, each contender in its own process (peak RSS from wait4, CPU from rusage), against a
@@ -9,13 +10,16 @@ Bayou sandbox in a separate process (its CPU is sampled from /proc, never counte
 
 1. pipeline: customers sync + policy compile (history: all, continuous: true, so every reading
    is in policy) + intervals sync into a Lake in a temp dir, per history length (the headline
-   history length `--repeat` times, median reported);
+   history length `--repeat` times, median reported), counting which parser read each body;
 2. download only: the very interval requests the pipeline made, replayed with httpx at the same
    concurrency, bodies streamed and discarded; and download + orjson.loads (no output);
-3. a cProfile of the intervals sync (serial, one connection) at the shortest history, one what-if
-   run per history length with the httpx response reference cycle broken (an experiment patched
-   into the worker process only), and micro-measurements of two per-reading costs;
-4. dbt: bills and utilities synced into the headline lake, the lake layout and compiled policy
+3. the DuckDB lower bound: the same bodies saved to disk (not timed), then one DuckDB
+   `COPY (select ... from read_json(...) unnest) TO parquet` over them;
+4. with `--with-dlt`: dlt (pyarrow tables to Parquet files, the anchors' best tuned mode) over the
+   same requests, from a venv made with uv under /tmp (dlt is not a project dependency);
+5. a cProfile of the intervals sync (serial, one connection) at the shortest history, and
+   micro-measurements (the per-body parse, the month split, constant columns);
+6. dbt: bills and utilities synced into the headline lake, the lake layout and compiled policy
    written, then `dbt build` twice (fresh target dir = full parse; then again = partial parse),
    with --target-path/--log-path in the temp dir so dbt_project/target is never touched.
 """
@@ -26,6 +30,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +38,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import micro, report
-from .processes import PROJECT_ROOT, PYTHON, SandboxProcess, check, measure, system_busy_seconds, wait_for_quiet
+from .processes import (PROJECT_ROOT, PYTHON, ReplayProcess, SandboxProcess, check, measure, system_busy_seconds,
+                        wait_for_quiet)
 
 API_KEY = "bench-key"
 DBT = str(Path(PYTHON).with_name("dbt"))
+DLT_VENV = Path("/tmp/bench-dlt")
+DLT_REQUIREMENTS = ("dlt==1.31.0", "pyarrow", "httpx", "orjson")
 
 
 def _log(message: str) -> None:
@@ -75,7 +83,8 @@ DISTURBED_SHARE = 0.15  # other processes used more than this share of one core:
 MAX_ATTEMPTS = 3
 
 
-def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: str, reset: Path | None = None) -> dict:
+def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: str, reset: Path | None = None,
+            program: list[str] | None = None) -> dict:
     """One measured worker process; returns the measurement, its JSON result, the sandbox's CPU
     and the CPU other processes of the machine used meanwhile.
 
@@ -83,8 +92,8 @@ def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: st
     is measured again, up to MAX_ATTEMPTS times; `reset` (a lake dir) is removed before each
     attempt so every attempt is a full, not an incremental, sync.
     """
-    argv = [PYTHON, "-m", "benchmarks.worker", mode, "--base-url", sandbox.base_url, "--api-key", API_KEY,
-            "--out", str(out), *extra]
+    program = program or [PYTHON, "-m", "benchmarks.worker", mode]
+    argv = [*program, "--base-url", sandbox.base_url, "--api-key", API_KEY, "--out", str(out), *extra]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if reset is not None:
             shutil.rmtree(reset, ignore_errors=True)
@@ -107,7 +116,7 @@ def _worker(mode: str, sandbox: SandboxProcess, out: Path, log: Path, *extra: st
 
 
 def run_history(months: int, args: argparse.Namespace, work: Path, *, repeat: int, profile: bool,
-                keep_lake: bool, what_if: bool) -> dict:
+                keep_lake: bool, dlt_python: str | None) -> dict:
     entry: dict = {"months": months, "ingest": [], "download": [], "parse": []}
     sandbox_log = work / "logs" / f"sandbox-{months}m.log"
     with SandboxProcess(customers=args.customers, months=months, seed=args.seed, as_of=args.as_of,
@@ -137,15 +146,39 @@ def run_history(months: int, args: argparse.Namespace, work: Path, *, repeat: in
                      f"{dl['worker']['phases']['download']:.2f}s, peak RSS {dl['peak_rss_mb']:.0f} MB")
             if not (keep_lake and rep == repeat - 1):
                 shutil.rmtree(data_dir, ignore_errors=True)
-        if what_if:
-            data_dir = work / f"lake-{months}m-what-if"
-            run = _worker("ingest", sandbox, work / f"what-if-{months}m.json", work / "logs" / f"what-if-{months}m.log",
-                          "--data-dir", str(data_dir), "--concurrency", str(args.concurrency),
-                          "--what-if", "break-response-cycle", reset=data_dir)
-            entry["what_if"] = run
+        # The DuckDB lower bound: the same bodies, saved to disk first (not timed).
+        bodies = work / f"bodies-{months}m"
+        check(measure([PYTHON, "-m", "benchmarks.worker", "save", "--base-url", sandbox.base_url, "--api-key",
+                       API_KEY, "--out", str(work / f"save-{months}m.json"), "--requests", str(requests_file),
+                       "--bodies", str(bodies), "--concurrency", str(args.concurrency)],
+                      log_path=work / "logs" / f"save-{months}m.log"), "benchmarks.worker save")
+        run = _worker("duckdb", sandbox, work / f"duckdb-{months}m.json", work / "logs" / f"duckdb-{months}m.log",
+                      "--bodies", str(bodies), "--data-dir", str(work / f"duckdb-{months}m"),
+                      reset=work / f"duckdb-{months}m")
+        entry["duckdb"] = run
+        shutil.rmtree(work / f"duckdb-{months}m", ignore_errors=True)
+        _log(f"  duckdb     {months:>3}m: {run['worker']['rows']:,} rows in {run['worker']['phases']['duckdb']:.2f}s, "
+             f"peak RSS {run['peak_rss_mb']:.0f} MB")
+        # Our pipeline again, against the same bodies served from memory (no rendering on the fly).
+        with ReplayProcess(bodies=bodies, log_path=work / "logs" / f"replay-{months}m.log") as replay:
+            data_dir = work / f"lake-{months}m-replay"
+            run = _worker("ingest", replay, work / f"replay-{months}m.json", work / "logs" / f"replay-{months}m.log",
+                          "--data-dir", str(data_dir), "--concurrency", str(args.concurrency), reset=data_dir)
+            entry["replay"] = run
             shutil.rmtree(data_dir, ignore_errors=True)
-            _log(f"  what-if    {months:>3}m (response cycle broken): interval phase "
-                 f"{run['worker']['phases']['intervals']:.2f}s, peak RSS {run['peak_rss_mb']:.0f} MB")
+        _log(f"  replayed   {months:>3}m: interval phase {run['worker']['phases']['intervals']:.2f}s, "
+             f"peak RSS {run['peak_rss_mb']:.0f} MB (server CPU {run['sandbox_cpu_s']:.1f}s)")
+        shutil.rmtree(bodies, ignore_errors=True)
+        if dlt_python:
+            data_dir = work / f"dlt-{months}m"
+            run = _worker("dlt", sandbox, work / f"dlt-{months}m.json", work / "logs" / f"dlt-{months}m.log",
+                          "--requests", str(requests_file), "--data-dir", str(data_dir),
+                          "--concurrency", str(args.concurrency), reset=data_dir,
+                          program=[dlt_python, str(PROJECT_ROOT / "benchmarks" / "dlt_worker.py")])
+            entry["dlt"] = run
+            shutil.rmtree(data_dir, ignore_errors=True)
+            _log(f"  dlt        {months:>3}m: {run['worker']['rows']:,} rows, pipeline.run "
+                 f"{run['worker']['phases']['dlt_run']:.2f}s, peak RSS {run['peak_rss_mb']:.0f} MB")
         if profile:
             prof = work / f"ingest-{months}m.prof"
             run = _worker("ingest", sandbox, work / f"profile-{months}m.json", work / "logs" / f"profile-{months}m.log",
@@ -163,6 +196,30 @@ def run_history(months: int, args: argparse.Namespace, work: Path, *, repeat: in
         if keep_lake:
             entry["dbt"] = run_dbt(Path(entry["ingest"][-1]["data_dir"]), sandbox, work)
     return entry
+
+
+def ensure_dlt_venv() -> tuple[str | None, str]:
+    """A throwaway venv with dlt (uv venv + uv pip install), reused when it already works.
+    Returns (its python, None) or (None, why not)."""
+    python = DLT_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import dlt, pyarrow, httpx, orjson; print(dlt.__version__)"]
+
+    def works() -> bool:
+        done = subprocess.run(probe, capture_output=True, text=True) if python.exists() else None
+        return bool(done and done.returncode == 0 and done.stdout.strip() == DLT_REQUIREMENTS[0].split("==")[1])
+
+    if works():
+        return str(python), ""
+    steps = [["uv", "venv", "--python", f"{sys.version_info.major}.{sys.version_info.minor}", str(DLT_VENV)],
+             ["uv", "pip", "install", "--python", str(python), *DLT_REQUIREMENTS]]
+    for step in steps:
+        try:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return None, f"`{' '.join(step)}` failed: {exc}"
+        if done.returncode != 0:
+            return None, f"`{' '.join(step)}` failed: {(done.stderr or done.stdout).strip()[-300:]}"
+    return (str(python), "") if works() else (None, "dlt does not import in the venv made for it")
 
 
 def _sandbox_summary(state: dict) -> dict:
@@ -232,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny scale smoke test (4 customers, 1/2/3 months)")
     parser.add_argument("--no-dbt", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
-    parser.add_argument("--no-what-if", action="store_true",
-                        help="skip the experiment run with the httpx response cycle broken")
+    parser.add_argument("--with-dlt", action="store_true",
+                        help=f"also run dlt ({DLT_REQUIREMENTS[0]}) from a throwaway venv at {DLT_VENV} (made with uv)")
     parser.add_argument("--output", help="markdown report path (default docs/benchmarks.md; none with --quick)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (lakes, logs, raw JSON results)")
@@ -250,6 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     output = None if args.no_write else Path(args.output) if args.output else (
         None if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
 
+    dlt_python, dlt_problem, dlt_setup_s = (None, "not requested (`--with-dlt`)", 0.0)
+    if args.with_dlt:
+        _log(f"dlt: preparing {DLT_VENV} ({', '.join(DLT_REQUIREMENTS)})")
+        setup_started = time.perf_counter()
+        dlt_python, dlt_problem = ensure_dlt_venv()
+        dlt_setup_s = time.perf_counter() - setup_started
+        if dlt_problem:
+            _log(f"dlt: not measured: {dlt_problem}")
     work = Path(tempfile.mkdtemp(prefix="utility-bench-"))
     _log(f"{args.customers} customers, history {series} months (headline {args.months}, x{args.repeat}), "
          f"as_of {args.as_of}, concurrency {args.concurrency}; work dir {work}")
@@ -258,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"customers": args.customers, "months": args.months, "series": series, "seed": args.seed,
                    "as_of": args.as_of.isoformat(), "repeat": args.repeat, "concurrency": args.concurrency,
                    "quick": args.quick, "quiet_wait_s": args.quiet_wait,
-                   "quiet_budget_s": args.quiet_budget},
+                   "quiet_budget_s": args.quiet_budget, "with_dlt": args.with_dlt,
+                   "dlt_problem": dlt_problem if args.with_dlt else None, "dlt_setup_s": dlt_setup_s},
         "machine": report.describe_machine(),
         "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "series": [],
@@ -270,9 +336,9 @@ def main(argv: list[str] | None = None) -> int:
                 months, args, work, repeat=args.repeat if headline else 1,
                 profile=not args.no_profile and months == series[0],
                 keep_lake=headline and not args.no_dbt,
-                what_if=not args.no_what_if,
+                dlt_python=dlt_python,
             ))
-        _log("micro-measurements (month split, constant columns)")
+        _log("micro-measurements (body parse, month split, constant columns)")
         _quiet("micro-measurements")
         results["micro"] = micro.run()
         results["total_s"] = time.perf_counter() - started

@@ -174,20 +174,34 @@ class DatasetWriter:
         self.close()
 
     def _split(self, table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
+        """(partition, rows) pairs. Only the first and last month of a batch are formatted as text
+        when it lies in one month (every batch of an interval sync does: requests are cut at month
+        boundaries); otherwise the column is floored to months and only the distinct months are
+        formatted. Partitions come in order of first appearance, as rows do within each."""
         column = self.entity.partition_by_month_of
         if column is None:
             yield "", table
             return
-        months = pc.strftime(table[column], format="%Y-%m")
-        for month in pc.unique(months).to_pylist():
-            yield f"month={month}", table.filter(pc.equal(months, month))
+        values = table[column]
+        if values.null_count == 0:
+            bounds = pc.min_max(values)
+            first, last = pc.strftime(pa.array([bounds["min"], bounds["max"]], values.type), format="%Y-%m").to_pylist()
+            if first == last:
+                yield f"month={first}", table
+                return
+        months = pc.floor_temporal(values, unit="month")
+        distinct = pc.unique(months)
+        for month, label in zip(distinct, pc.strftime(distinct, format="%Y-%m").to_pylist()):
+            yield f"month={label}", table.filter(pc.equal(months, month))
 
     def _flush(self, partition: str) -> None:
         parts = self._buffers.pop(partition, [])
         self._buffered_rows.pop(partition, None)
         if not parts:
             return
-        table = pa.concat_tables(parts).combine_chunks()
+        # Chunks are not combined: Parquet writes row groups from a chunked table as it is, and a
+        # combined copy would double the partition's memory while it is written.
+        table = pa.concat_tables(parts)
         self._sequence += 1
         directory = self.lake.dataset_dir(self.namespace, self.entity.name)
         if partition:

@@ -3,6 +3,8 @@
 UTILITY_DATA_DIR     where the lake (lake/) and the warehouse (warehouse.duckdb) live; default data/
 UTILITY_POLICY_FILE  the unlock/history policy; default policy.yml at the project root
 UTILITY_VENDORS      comma list of vendors to run; default every registered vendor
+UTILITY_INTERVAL_START  first month of the interval partitions (YYYY-MM or YYYY-MM-DD); default 2020-01
+UTILITY_RESYNC_MONTHS   how many trailing months the daily sync fetches again; default 3
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .core.errors import ConfigurationError
@@ -23,6 +26,8 @@ class Settings:
     data_dir: Path
     policy_file: Path
     vendors: tuple[str, ...]
+    interval_start: date = date(2020, 1, 1)
+    resync_months: int = 3
 
     @property
     def lake_dir(self) -> Path:
@@ -53,7 +58,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             )
     else:
         vendors = tuple(VENDORS)
-    return Settings(data_dir=data_dir, policy_file=policy_file, vendors=vendors)
+    return Settings(data_dir=data_dir, policy_file=policy_file, vendors=vendors,
+                    interval_start=_month(env.get("UTILITY_INTERVAL_START", "").strip() or "2020-01"),
+                    resync_months=_positive(env.get("UTILITY_RESYNC_MONTHS", "").strip() or "3",
+                                            "UTILITY_RESYNC_MONTHS"))
+
+
+def _month(value: str) -> date:
+    try:
+        day = date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    except ValueError:
+        raise ConfigurationError(f"UTILITY_INTERVAL_START must be a month like 2020-01, got {value!r}") from None
+    return day.replace(day=1)
+
+
+def _positive(value: str, name: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(f"{name} must be a whole number of months, 1 or more; got {value!r}")
+    return int(value)
 
 
 def _absolute(value: str) -> Path:

@@ -23,6 +23,7 @@ from dagster import (
 from connectors.core.vendor import VendorSpec
 from connectors.registry import VENDORS
 
+from .partitions import full_range, range_tags
 from .ingestion import SCOPE_TAG_PREFIX, vendor_resource_key
 
 MAX_EVENTS_PER_TICK = 25
@@ -98,14 +99,20 @@ def build_notification_sensor(spec: VendorSpec):
             context.log.info("%s notification %s: %s", spec.name, event.key, event.summary)
             groups.setdefault(tuple(sorted(event.syncs or spec.notification_syncs)), []).append(event)
         for sync_names, group in sorted(groups.items()):
-            yield RunRequest(
-                run_key=batch_run_key(spec.name, [e.key for e in group]),
-                tags=merged_scope_tags(group),
-                asset_selection=list(
-                    event_selection(spec, sync_names).resolve(context.repository_def.asset_graph)
-                    if context.repository_def else notification_asset_keys(spec, sync_names)
-                ),
-            )
+            tags = merged_scope_tags(group)
+            if context.repository_def:
+                graph = context.repository_def.asset_graph
+                selection = list(event_selection(spec, sync_names).resolve(graph))
+                partitioned = any(graph.get(key).partitions_def is not None for key in selection)
+            else:
+                selection = notification_asset_keys(spec, sync_names)
+                partitioned = any(s.partitioned_by_month for s in spec.syncs if s.name in sync_names)
+            if partitioned:
+                # The interval syncs and marts are month-partitioned: the event's run covers every
+                # month (the scope keeps it to the meters or customers the event names).
+                tags.update(range_tags(*full_range()))
+            yield RunRequest(run_key=batch_run_key(spec.name, [e.key for e in group]), tags=tags,
+                             asset_selection=selection)
 
     return _sensor
 

@@ -7,6 +7,7 @@ file for writing at once.
 """
 
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from connectors.pipeline import ensure_lake_layout
 from connectors.settings import DBT_PROJECT_DIR
 
+from .partitions import MONTHS, SINGLE_RUN
 from .resources import UtilityDataResource
 
 WAREHOUSE_POOL = "warehouse"
@@ -40,17 +42,50 @@ class UtilityDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = UtilityDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    dagster_dbt_translator=TRANSLATOR,
-    pool=WAREHOUSE_POOL,
-)
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, utility_data: UtilityDataResource):
-    utility = utility_data
+INTERVAL_MARTS = "fct_intervals"  # month-partitioned, incremental (dbt_project/macros/partitions.sql)
+
+
+def _prepare(utility: UtilityDataResource) -> None:
     settings = utility.settings()
     ensure_lake_layout(utility.lake())
     # dbt's profile and sources read these (absolute paths, see dbt_project/profiles.yml).
     os.environ.update(settings.dbt_env())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+    exclude=f"{INTERVAL_MARTS}+",
+)
+def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, utility_data: UtilityDataResource):
+    """Every model but the interval marts and what reads them."""
+    _prepare(utility_data)
     yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+    select=f"{INTERVAL_MARTS}+",
+    name="warehouse_intervals",
+    partitions_def=MONTHS,
+    backfill_policy=SINGLE_RUN,
+)
+def warehouse_intervals(context: AssetExecutionContext, dbt: DbtCliResource, utility_data: UtilityDataResource):
+    """The interval marts, month by month: a run replaces exactly the months of its window (one
+    month, or a backfill's whole range in one dbt process); the models that read them (coverage,
+    reconciliation) are rebuilt whole after them, in the same dbt process."""
+    _prepare(utility_data)
+    window = context.partition_time_window
+    dbt_vars = {"interval_window_start": window.start.isoformat(), "interval_window_end": window.end.isoformat()}
+    context.log.info("interval marts for %s to %s (end exclusive)", window.start.date(), window.end.date())
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+
+# Dagster's assets over the dbt project, split around the month-partitioned interval marts.
+WAREHOUSE_ASSETS = [warehouse_models, warehouse_intervals]

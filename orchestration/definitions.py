@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 import sys
 
-from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, Definitions, RunRequest, ScheduleEvaluationContext, define_asset_job, schedule
 from dagster_dbt import DbtCliResource
 
 from connectors.settings import load_settings
 
 from .automation import vendor_automation
-from .dbt import DBT_PROJECT, warehouse_models
+from .dbt import DBT_PROJECT, WAREHOUSE_ASSETS
+from .partitions import range_tags, trailing_range
 from .ingestion import build_policy_asset, vendor_assets, vendor_resource_key
 from .resources import UtilityDataResource, VendorResource
 
@@ -27,18 +28,17 @@ sync_everything = define_asset_job(
     description="Pull every enabled vendor through the policy into the lake, then build the warehouse.",
 )
 
-daily_sync = ScheduleDefinition(
-    name="daily_sync",
-    job=sync_everything,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
-    description="Daily sync of every vendor and a full dbt build.",
-)
+@schedule(name="daily_sync", job=sync_everything, cron_schedule="0 6 * * *", execution_timezone="UTC",
+          description="Daily sync of every vendor and the warehouse; interval months are fetched again for the "
+                      "trailing UTILITY_RESYNC_MONTHS (default 3), because vendors revise recent readings.")
+def daily_sync(context: ScheduleEvaluationContext):
+    first, last = trailing_range(SETTINGS.resync_months, context.scheduled_execution_time)
+    return RunRequest(run_key=None, tags=range_tags(first, last))
 
 vendor_sensors, vendor_jobs, vendor_schedules = vendor_automation(VENDOR_NAMES)
 
 defs = Definitions(
-    assets=[*vendor_assets(VENDOR_NAMES), build_policy_asset(VENDOR_NAMES), warehouse_models],
+    assets=[*vendor_assets(VENDOR_NAMES), build_policy_asset(VENDOR_NAMES), *WAREHOUSE_ASSETS],
     jobs=[sync_everything, *vendor_jobs],
     schedules=[daily_sync, *vendor_schedules],
     sensors=vendor_sensors,

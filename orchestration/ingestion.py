@@ -24,6 +24,7 @@ from connectors.pipeline import POLICY_NAMESPACE, compile_current_policy, write_
 from connectors.policy import POLICY_SCHEMAS
 from connectors.registry import VENDORS
 
+from .partitions import MONTHS, SINGLE_RUN
 from .resources import UtilityDataResource
 
 POLICY_KEYS = [AssetKey([POLICY_NAMESPACE, name]) for name in POLICY_SCHEMAS]
@@ -72,9 +73,11 @@ def build_sync_asset(spec: VendorSpec, sync: SyncSpec):
         name=f"{spec.name}__{sync.name}",
         specs=[
             AssetSpec(key, deps=deps, group_name=spec.name, description=spec.entities[entity].description,
-                      kinds={"parquet", "python"}, metadata={"lake_path": f"lake/{spec.name}/{entity}"})
+                      kinds={"parquet", "python"}, metadata={"lake_path": f"lake/{spec.name}/{entity}"},
+                      partitions_def=MONTHS if sync.partitioned_by_month else None)
             for entity, key in keys.items()
         ],
+        backfill_policy=SINGLE_RUN if sync.partitioned_by_month else None,
         check_specs=[AssetCheckSpec(QUARANTINE_CHECK, asset=first_key,
                                     description="Warns when this sync quarantined malformed records.")],
         required_resource_keys={"utility_data", resource_key},
@@ -93,7 +96,14 @@ def build_sync_asset(spec: VendorSpec, sync: SyncSpec):
             scope = run_scope(context.run.tags)
             if scope:
                 context.log.info("%s %s: scoped to %s", spec.name, sync.name, scope)
-            result = sync.run(SyncContext(spec.name, connection, lake, load_id, policy, context.log, scope=scope))
+            window = None
+            if sync.partitioned_by_month:
+                time_window = context.partition_time_window
+                window = (time_window.start, time_window.end)
+                context.log.info("%s %s: months %s to %s (end exclusive), fetched again in full", spec.name,
+                                 sync.name, time_window.start.date(), time_window.end.date())
+            result = sync.run(SyncContext(spec.name, connection, lake, load_id, policy, context.log, scope=scope,
+                                          window=window))
             for entity, key in keys.items():
                 yield MaterializeResult(asset_key=key, metadata=_metadata(result, entity, connection, load_id))
             yield AssetCheckResult(

@@ -32,12 +32,16 @@ def main() -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import SETTINGS, VENDOR_NAMES, defs
+    from orchestration.partitions import full_range, range_tags
     from orchestration.sandboxes import shared_sandboxes
 
     print(f"vendors: {', '.join(VENDOR_NAMES)}; data dir: {SETTINGS.data_dir}; policy: {SETTINGS.policy_file}")
     with shared_sandboxes(VENDOR_NAMES):
         job = defs.resolve_job_def("sync_everything")
+        first, last = full_range()  # every interval month, as one run (a single-run backfill)
+        print(f"interval months {first[:7]} to {last[:7]} (UTILITY_INTERVAL_START sets the first)")
         result = job.execute_in_process(
+            tags=range_tags(first, last),
             instance=DagsterInstance.get(),
             raise_on_error=False,
             # INFO: progress, counts and dbt's output; DEBUG would add every Dagster event.

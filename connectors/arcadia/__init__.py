@@ -73,8 +73,8 @@ VENDOR = VendorSpec(
         SyncSpec("statements", produces=("statements",), run=sync_statements, depends_on=("accounts",),
                  uses_policy=True,
                  description="GET /plug/utility_statements per account; statements outside policy keep ids and dates."),
-        SyncSpec("intervals", produces=("intervals",), run=sync_intervals, depends_on=("accounts",),
-                 uses_policy=True,
+        SyncSpec("intervals", produces=("intervals", "interval_loads"), run=sync_intervals,
+                 depends_on=("accounts",), uses_policy=True, partitioned_by_month=True,
                  description="GET /plug/utility_intervals per electric meter in requests of at most a year, "
                              "bounded by the metadata endpoint and the policy windows."),
     ),

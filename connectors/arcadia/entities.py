@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ..core.interval_loads import INTERVAL_LOADS
 from ..core.quarantine import QUARANTINE
 from ..lake import Entity
 
@@ -76,4 +77,5 @@ INTERVALS = Entity.with_meta(
     description="Interval readings per meter (UTC), partitioned by month.",
 )
 
-ENTITIES = {e.name: e for e in (USERS, CREDENTIALS, ACCOUNTS, METERS, STATEMENTS, INTERVALS, QUARANTINE)}
+ENTITIES = {e.name: e for e in (USERS, CREDENTIALS, ACCOUNTS, METERS, STATEMENTS, INTERVALS, INTERVAL_LOADS,
+                                QUARANTINE)}

@@ -16,6 +16,7 @@ import orjson
 import pyarrow as pa
 
 from ..core.errors import VendorError
+from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import Parsed, to_json_text
@@ -323,9 +324,13 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         starts = [midnight_utc(w.starts_on) if w.starts_on else earliest for w in windows]
         ends = [midnight_utc(w.ends_on) if w.ends_on else latest for w in windows]
         start = max(earliest, min(starts))
-        if meter["meter_id"] in cursors:
-            start = max(start, cursors[meter["meter_id"]] - INTERVAL_LOOKBACK)
         end = min(latest, max(ends), now)
+        if ctx.window:  # a partitioned run: the whole window again
+            start, end = max(start, ctx.window[0]), min(end, ctx.window[1])
+        elif meter["meter_id"] in cursors:
+            start = max(start, cursors[meter["meter_id"]] - INTERVAL_LOOKBACK)
+        if start >= end:
+            continue
         for window_start, window_end in client.interval_windows(start, end):
             tasks.append((meter, windows, window_start, window_end))
 
@@ -334,8 +339,9 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         items = client.intervals_raw(utility_meter_id=meter["meter_id"], start=start, end=end)
         return task, items, now_utc()
 
+    loads = IntervalLoads(ctx.load_id)
     with ctx.lake.writer(VENDOR, INTERVALS, ctx.load_id) as writer:
-        for (meter, windows, _, _), items, extracted_at in client.http.map_concurrent(fetch, tasks):
+        for (meter, windows, start, end), items, extracted_at in client.http.map_concurrent(fetch, tasks):
             counters["requests"] += 1
             try:
                 table = intervals_table(items, meter_id=meter["meter_id"], account_id=meter["account_id"],
@@ -351,10 +357,12 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             counters["null_readings"] += sum(kept["is_null_kwh"].to_pylist())
             counters["readings_landed"] += kept.num_rows
             writer.write(kept)
+            loads.add(meter["credential_id"] or "", meter["meter_id"], start, end, kept.num_rows, extracted_at)
     result = SyncResult(counters=dict(counters))
     result.entities["intervals"] = land(ctx, INTERVALS, INTERVALS.schema.empty_table(), only_changed=False)
     result.entities["intervals"].rows = writer.stats.rows
     result.entities["intervals"].files = len(writer.stats.files)
+    result.entities["interval_loads"] = land(ctx, INTERVAL_LOADS, loads.table(), only_changed=False)
     land_quarantine(ctx, quarantine, result)
     result.http = client.http.stats.as_metadata()
     ctx.log.info("arcadia intervals: %s", dict(counters))

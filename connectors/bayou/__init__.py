@@ -54,8 +54,8 @@ VENDOR = VendorSpec(
                  uses_policy=True,
                  description="GET /customers/{id}/bills; in-policy locked bills are unlocked and re-fetched, "
                              "out-of-policy bills keep only their locked fields."),
-        SyncSpec("intervals", produces=("intervals",), run=sync_intervals, depends_on=("customers",),
-                 uses_policy=True,
+        SyncSpec("intervals", produces=("intervals", "interval_loads"), run=sync_intervals,
+                 depends_on=("customers",), uses_policy=True, partitioned_by_month=True,
                  description="GET /customers/{id}/intervals within the policy windows, incremental with a "
                              "3-day lookback; readings outside policy are never written."),
     ),

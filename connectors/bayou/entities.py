@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ..core.interval_loads import INTERVAL_LOADS
 from ..core.quarantine import QUARANTINE
 from ..lake import Entity
 
@@ -93,4 +94,5 @@ UTILITIES = Entity.with_meta(
     description="Utilities Bayou supports (GET /utilities).",
 )
 
-ENTITIES = {e.name: e for e in (CUSTOMERS, CUSTOMER_METERS, BILLS, BILL_METERS, INTERVALS, UTILITIES, QUARANTINE)}
+ENTITIES = {e.name: e for e in (CUSTOMERS, CUSTOMER_METERS, BILLS, BILL_METERS, INTERVALS, INTERVAL_LOADS, UTILITIES,
+                                QUARANTINE)}

@@ -1,24 +1,44 @@
 """Bayou interval payloads to Arrow, with the policy applied before anything is written.
 
-Volume lives here (35,040 readings per meter-year), so the per-reading Python work is one
-tuple of dict lookups; timestamps and numbers are converted by Arrow in bulk, and the slow,
-careful path only runs for payloads that contain something odd.
+Volume lives here (35,040 readings per meter-year). Two paths produce the same table:
+
+* the native path (`parse_interval_body`): the raw response bytes go to Arrow's JSON reader
+  with an explicit schema, readings are flattened with Arrow compute and timestamps are cast in
+  bulk, so no Python object is created per reading and the GIL is released while parsing. The
+  rare conflicting readings (a field sent as an `[older, newer]` array) are found in the bytes
+  beforehand and resolved in Python, a few per body;
+* the Python path (`parse_interval_payload` on a parsed body): one tuple of dict lookups per
+  reading, with the slow, careful conversion for payloads that contain something odd.
+
+Whatever the native path cannot reproduce exactly (a malformed reading to quarantine, a value
+that is not a number, a timestamp Arrow cannot cast, JSON that only Arrow would accept...) makes
+it hand the whole body to the Python path, which is the reference; `IntervalBatch.parser` and
+`fallback_reason` say which path produced a batch.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from ..core.quarantine import Quarantine
 from ..core.records import to_float, to_text, to_timestamp
 from ..policy import Window, midnight_utc
+from .client import _iso
 from .entities import INTERVALS, TS
+
+log = logging.getLogger(__name__)
 
 # (Bayou field, lake column)
 VALUE_FIELDS = (
@@ -28,6 +48,8 @@ VALUE_FIELDS = (
     ("electricity_demand", "electricity_demand_w"),
     ("gas_consumption", "gas_consumption_therms"),
 )
+TIMESTAMP_FIELDS = (("start", "interval_start"), ("end", "interval_end"),
+                    ("created_at", "created_at"), ("updated_at", "updated_at"))
 
 
 @dataclass
@@ -38,6 +60,13 @@ class IntervalBatch:
     conflicts: int = 0
     quarantined: int = 0
     meters: set[str] = field(default_factory=set)
+    parser: str = "python"  # "arrow": the native path; "python": the reference path
+    fallback_reason: str | None = None  # why a body handed to the native path was parsed in Python
+
+    @property
+    def python_fallback(self) -> int:
+        """1 when a raw body had to be parsed by the Python path (for counters)."""
+        return int(self.fallback_reason is not None)
 
 
 def resolve_conflict(value):
@@ -49,7 +78,70 @@ def resolve_conflict(value):
     return non_null[-1] if non_null else None
 
 
+def get_interval_body(client, customer_id: str, *, start: datetime | date | None = None,
+                      end: datetime | date | None = None, meter_id: str | None = None) -> bytes:
+    """`GET /customers/{id}/intervals` as raw bytes (what `BayouClient.get_intervals_raw` returns
+    parsed), for `parse_interval_payload`'s native path."""
+    params = {"start": _iso(start), "end": _iso(end), "meter_id": meter_id}
+    return client.http.get_bytes(f"/customers/{customer_id}/intervals", params=params)
+
+
 def parse_interval_payload(
+    body: object,
+    *,
+    customer_id: str,
+    windows: Sequence[Window],
+    load_id: str,
+    extracted_at: datetime,
+    quarantine: Quarantine,
+) -> IntervalBatch:
+    """One interval response (raw bytes, or already parsed) as an IntervalBatch.
+
+    Bytes go to the native path, and to the Python path only when the native one cannot
+    reproduce its result exactly. Raises ValueError when the body is not JSON or not an
+    object with a `meters` array.
+    """
+    kwargs = dict(customer_id=customer_id, windows=windows, load_id=load_id, extracted_at=extracted_at,
+                  quarantine=quarantine)
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return parse_interval_body(bytes(body), **kwargs)
+    return _parse_python(body, **kwargs)
+
+
+def parse_interval_body(
+    body: bytes,
+    *,
+    customer_id: str,
+    windows: Sequence[Window],
+    load_id: str,
+    extracted_at: datetime,
+    quarantine: Quarantine,
+) -> IntervalBatch:
+    """The native path, falling back to the Python path for this body only."""
+    try:
+        table, received, meters, conflicts = _native_table(body)
+    except _Fallback as exc:
+        reason = str(exc)
+    else:
+        batch = IntervalBatch(table=INTERVALS.schema.empty_table(), received=received, meters=meters,
+                              parser="arrow")
+        if table is not None:
+            _finish(batch, table, customer_id=customer_id, windows=windows, load_id=load_id,
+                    extracted_at=extracted_at)
+        return batch
+    log.info("bayou intervals: a body was parsed by the Python path (%s)", reason)
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        snippet = body[:80].decode("utf-8", "replace")
+        raise ValueError(f"response is not valid JSON ({exc}); starts with {snippet!r}") from None
+    batch = _parse_python(parsed, customer_id=customer_id, windows=windows, load_id=load_id,
+                          extracted_at=extracted_at, quarantine=quarantine)
+    batch.fallback_reason = reason
+    return batch
+
+
+def _parse_python(
     body: object,
     *,
     customer_id: str,
@@ -78,23 +170,246 @@ def parse_interval_payload(
                 columns[name].append(value)
     if not columns["meter_id"]:
         return batch
-    columns["customer_id"] = [customer_id] * len(columns["meter_id"])
+    del columns["customer_id"]  # a constant column, added below
     try:
         arrays = {name: _to_arrow(values, INTERVALS.schema.field(name).type) for name, values in columns.items()}
     except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError):
+        columns["customer_id"] = [customer_id] * len(columns["meter_id"])  # quarantined rows show it
         columns = _drop_unreadable_rows(columns, quarantine, extracted_at)
+        del columns["customer_id"]
         batch.quarantined = len(quarantine)
         arrays = {name: _to_arrow(values, INTERVALS.schema.field(name).type) for name, values in columns.items()}
-    n = len(columns["meter_id"])
-    table = pa.table(arrays)
-    table = table.append_column("_load_id", pa.array([load_id] * n, pa.string()))
-    table = table.append_column("_extracted_at", pa.array([extracted_at] * n, TS))
+    _finish(batch, pa.table(arrays), customer_id=customer_id, windows=windows, load_id=load_id,
+            extracted_at=extracted_at)
+    return batch
+
+
+def _finish(batch: IntervalBatch, table: pa.Table, *, customer_id: str, windows: Sequence[Window], load_id: str,
+            extracted_at: datetime) -> None:
+    """Constant columns, the column order, the policy mask and the counts: shared by both paths."""
+    n = table.num_rows
+    table = table.append_column("customer_id", pa.repeat(pa.scalar(customer_id, pa.string()), n))
+    table = table.append_column("_load_id", pa.repeat(pa.scalar(load_id, pa.string()), n))
+    table = table.append_column("_extracted_at", pa.repeat(pa.scalar(extracted_at, TS), n))
     table = table.select(INTERVALS.schema.names)
     keep = in_windows(table["interval_start"], windows)
-    batch.outside_policy = n - (pc.sum(keep.cast(pa.int64())).as_py() or 0)
-    batch.table = table.filter(keep)
+    kept = pc.sum(keep).as_py() or 0  # nulls (no start time) are not kept
+    batch.outside_policy = n - kept
+    batch.table = table if kept == n else table.filter(keep)
     batch.conflicts = batch.table.num_rows - batch.table["conflicting_fields"].null_count
-    return batch
+
+
+# -- the native path -------------------------------------------------------------------------
+
+
+class _Fallback(Exception):
+    """The native path cannot reproduce the Python path's result for this body (the reason)."""
+
+
+# A conflicting reading's array, e.g. `"electricity_consumption":[1234,1187]`, is rewritten in the
+# bytes to `"~conflict~0":"electricity_consumption:[1234,1187]"` (`~conflict~1` for a second field
+# of the same reading): the numeric field is then absent (null), and the field name and the
+# array's JSON text arrive in a string column, to be resolved in Python. Two slots, not one per
+# field: every field of the schema costs the reader time on every reading.
+CONFLICT_PREFIX = "~conflict~"
+CONFLICT_SLOTS = 2
+_READING = pa.struct(
+    [("start", pa.string()), ("end", pa.string())]
+    + [(source, pa.float64()) for source, _ in VALUE_FIELDS]
+    + [("created_at", pa.string()), ("updated_at", pa.string())]
+    + [(f"{CONFLICT_PREFIX}{slot}", pa.string()) for slot in range(CONFLICT_SLOTS)]
+)
+_BODY_SCHEMA = pa.schema([("meters", pa.list_(pa.struct([("id", pa.string()), ("intervals", pa.list_(_READING))])))])
+_PARSE = pa_json.ParseOptions(explicit_schema=_BODY_SCHEMA, unexpected_field_behavior="ignore")
+_PARSE_MULTILINE = pa_json.ParseOptions(explicit_schema=_BODY_SCHEMA, unexpected_field_behavior="ignore",
+                                        newlines_in_values=True)
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+_KEY_BEFORE = b"{,\t\r\n "  # what may precede a key's opening quote in valid JSON
+_CONFLICT_KEYS = tuple((b'"' + source.encode() + b'"', source) for source, _ in VALUE_FIELDS)
+_ARRAY_REJECT = re.compile(rb'["\[{\x00-\x08\x0b\x0c\x0e-\x1f]')  # strings, nesting, control chars
+
+
+def _native_table(body: bytes) -> tuple[pa.Table | None, int, set[str], int]:
+    """(readings table without the constant columns, readings received, meter ids, conflicts).
+
+    Raises _Fallback wherever the Python path could decide differently: it is the reference.
+    """
+    # JSON Arrow's reader accepts but orjson (hence the Python path) rejects.
+    if body.startswith(_BOM):
+        raise _Fallback("body starts with a byte order mark")
+    # (A one-byte search is a memchr, ten times faster than a three-byte one; these bytes are rare.)
+    if (b"N" in body and b"NaN" in body) or (b"I" in body and b"Inf" in body):
+        raise _Fallback("NaN or Infinity in the body")
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Fallback("body is not valid UTF-8") from None
+    if b"~" in body and CONFLICT_PREFIX.encode() in body:
+        raise _Fallback(f"body contains {CONFLICT_PREFIX!r}")
+    body = _rewrite_conflict_arrays(body)
+    multiline = b"\n" in body or b"\r" in body
+    try:
+        parsed = pa_json.read_json(
+            io.BytesIO(body),
+            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(body) + 1024),
+            parse_options=_PARSE_MULTILINE if multiline else _PARSE,
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise _Fallback(_short(exc)) from None
+    if parsed.num_rows != 1:
+        raise _Fallback(f"{parsed.num_rows} JSON values in the body")
+    meters_list = parsed["meters"].combine_chunks()
+    if meters_list.null_count:
+        if b'"meters"' not in body:
+            return None, 0, set(), 0  # no key at all: nothing to read (null is an error: Python path)
+        raise _Fallback("'meters' is null")
+    meters = meters_list.flatten()
+    if meters.null_count:
+        raise _Fallback("a meter is not an object")
+    ids = meters.field("id").to_pylist()
+    for meter_id in ids:
+        if meter_id is None or to_text(meter_id) != meter_id:
+            raise _Fallback("a meter id is missing, blank or padded")
+    intervals = meters.field("intervals")
+    if intervals.null_count:
+        raise _Fallback("a meter has no intervals array")
+    readings = intervals.flatten()
+    received = len(readings)
+    if received == 0:
+        return None, 0, set(ids), 0
+    if readings.null_count:
+        raise _Fallback("a reading is not an object")
+    parents = pc.list_parent_indices(intervals)
+    columns: dict[str, pa.Array] = {"meter_id": pa.array(ids, pa.string()).take(parents)}
+    for source, column in TIMESTAMP_FIELDS:
+        values = readings.field(source)
+        if source in ("start", "end") and values.null_count:
+            raise _Fallback("a reading has no start/end")
+        try:
+            columns[column] = values.cast(TS)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise _Fallback(f"{source}: {_short(exc)}") from None
+    for source, column in VALUE_FIELDS:
+        values = readings.field(source)
+        if values.null_count < len(values):
+            as_numpy = values.to_numpy(zero_copy_only=False)
+            if np.any(np.signbit(as_numpy) & (as_numpy == 0)):
+                raise _Fallback(f"{source}: a negative zero (-0 and -0.0 differ in the Python path)")
+        columns[column] = values
+    conflicting_fields = pa.nulls(received, pa.string())
+    conflict_values_json = pa.nulls(received, pa.string())
+    slots = [readings.field(f"{CONFLICT_PREFIX}{slot}") for slot in range(CONFLICT_SLOTS)]
+    conflicts = 0
+    if any(slot.null_count < received for slot in slots):
+        columns, conflicting_fields, conflict_values_json, conflicts = _resolve_conflicts(columns, slots)
+    columns["conflicting_fields"] = conflicting_fields
+    columns["conflict_values_json"] = conflict_values_json
+    return pa.table(columns), received, set(ids), conflicts
+
+
+def _rewrite_conflict_arrays(body: bytes) -> bytes:
+    """Rewrite `"<value field>": [ ... ]` to `"~conflict~<slot>":"<value field>:[ ... ]"` (CONFLICT_PREFIX).
+
+    Only `[` can open an array, and outside a conflict an interval body has a handful of them
+    (`meters`, `intervals`, `granularities`), so this looks at each `[` rather than at each reading.
+    A slot is wrongly numbered only if a reading holds nested objects, and then the JSON reader
+    sees the same key twice and the body goes to the Python path: never a wrong result.
+    """
+    pieces: list[bytes] = []
+    done = 0
+    reading, slot = -1, 0
+    at = body.find(b"[")
+    while at != -1:
+        head = body[max(0, at - 64) : at].rstrip(_WHITESPACE)
+        if head.endswith(b":"):
+            key_end = head[:-1].rstrip(_WHITESPACE)
+            for quoted, source in _CONFLICT_KEYS:
+                if not key_end.endswith(quoted):
+                    continue
+                key_start = max(0, at - 64) + len(key_end) - len(quoted)
+                if key_start == 0 or body[key_start - 1] not in _KEY_BEFORE:
+                    break  # inside a string or another key: leave it to the JSON reader
+                close = body.find(b"]", at)
+                if close == -1:
+                    raise _Fallback("an unterminated array")
+                array = body[at : close + 1]
+                if _ARRAY_REJECT.search(array, 1):
+                    raise _Fallback(f"{source}: an array that is not flat numbers")
+                try:
+                    orjson.loads(array)
+                except orjson.JSONDecodeError:
+                    raise _Fallback(f"{source}: an invalid array") from None
+                # Valid, and only numbers, literals and commas: whitespace separates no tokens
+                # (and a raw newline or tab cannot go into the JSON string it becomes).
+                array = array.translate(None, _WHITESPACE)
+                opening = max(0, body.rfind(b"{", 0, key_start))
+                closing = body.find(b"}", close)
+                # The same key twice in one reading (orjson keeps the last one): leave it to Python.
+                if body.count(quoted, opening, len(body) if closing == -1 else closing) != 1:
+                    raise _Fallback(f"{source}: sent twice in one reading")
+                reading, slot = opening, (slot + 1 if opening == reading else 0)
+                if slot >= CONFLICT_SLOTS:
+                    raise _Fallback(f"more than {CONFLICT_SLOTS} conflicting fields in one reading")
+                pieces += [body[done:key_start], b'"%s%d":"%s:' % (CONFLICT_PREFIX.encode(), slot, source.encode()),
+                           array, b'"']
+                done = close + 1
+                at = close
+                break
+        at = body.find(b"[", at + 1)
+    if not pieces:
+        return body
+    pieces.append(body[done:])
+    return b"".join(pieces)
+
+
+def _resolve_conflicts(columns: dict[str, pa.Array], slots: list[pa.Array]):
+    """The few readings with conflict arrays, resolved as `_reading_row` does (same objects: orjson)."""
+    received = len(columns["meter_id"])
+    mask = functools.reduce(pc.or_, [slot.is_valid() for slot in slots])
+    rows = pc.indices_nonzero(mask)
+    texts = list(zip(*(slot.take(rows).to_pylist() for slot in slots)))
+    fields_text, values_json = [], []
+    resolved: dict[str, tuple[list[int], list[float | None]]] = {}
+    for row, row_texts in zip(rows.to_pylist(), texts):
+        found: dict[str, list] = {}
+        for text in row_texts:
+            if text is None:
+                continue
+            source, _, array = text.partition(":")
+            if source in found:
+                raise _Fallback(f"{source}: sent twice in one reading")
+            found[source] = orjson.loads(array)
+            winner = resolve_conflict(found[source])
+            if winner is not None and (isinstance(winner, bool) or not isinstance(winner, (int, float))):
+                raise _Fallback(f"{source}: a conflict resolves to a value that is not a number")
+            where, values = resolved.setdefault(source, ([], []))
+            where.append(row)
+            values.append(None if winner is None else float(winner))
+        fields_text.append(",".join(sorted(found)))
+        values_json.append(orjson.dumps(found, option=orjson.OPT_SORT_KEYS).decode())
+    for source, column in VALUE_FIELDS:
+        if source not in resolved:
+            continue
+        where, values = resolved[source]
+        if columns[column].take(pa.array(where, pa.int64())).null_count != len(where):
+            raise _Fallback(f"{source}: sent twice in one reading")
+        selected = np.zeros(received, dtype=bool)
+        selected[where] = True
+        columns[column] = pc.replace_with_mask(columns[column], pa.array(selected), pa.array(values, pa.float64()))
+    none = pa.nulls(received, pa.string())
+    conflicting_fields = pc.replace_with_mask(none, mask, pa.array(fields_text, pa.string()))
+    conflict_values_json = pc.replace_with_mask(none, mask, pa.array(values_json, pa.string()))
+    return columns, conflicting_fields, conflict_values_json, len(fields_text)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return re.sub(r" in row \d+$", "", text)[:200]
+
+
+# -- the Python path -------------------------------------------------------------------------
 
 
 def _drop_unreadable_rows(columns: dict[str, list], quarantine: Quarantine, extracted_at: datetime) -> dict[str, list]:
@@ -119,17 +434,23 @@ def _drop_unreadable_rows(columns: dict[str, list], quarantine: Quarantine, extr
     return kept
 
 
-def in_windows(starts: pa.ChunkedArray | pa.Array, windows: Sequence[Window]) -> pa.Array:
-    """Boolean mask: which start times fall in any policy window (start incl., end excl.)."""
-    keep = pa.array([False] * len(starts))
+def in_windows(starts: pa.ChunkedArray | pa.Array, windows: Sequence[Window]) -> pa.Array | pa.ChunkedArray:
+    """Boolean mask: which start times fall in any policy window (start incl., end excl.).
+
+    A null start is null in the mask (dropped by `filter`); a window without bounds keeps all.
+    """
+    keep = None
     for window in windows:
-        mask = pa.array([True] * len(starts))
+        mask = None
         if window.starts_on is not None:
-            mask = pc.and_(mask, pc.greater_equal(starts, pa.scalar(midnight_utc(window.starts_on), TS)))
+            mask = pc.greater_equal(starts, pa.scalar(midnight_utc(window.starts_on), TS))
         if window.ends_on is not None:
-            mask = pc.and_(mask, pc.less(starts, pa.scalar(midnight_utc(window.ends_on), TS)))
-        keep = pc.or_(keep, mask)
-    return keep
+            below = pc.less(starts, pa.scalar(midnight_utc(window.ends_on), TS))
+            mask = below if mask is None else pc.and_(mask, below)
+        if mask is None:
+            mask = pa.repeat(pa.scalar(True), len(starts))
+        keep = mask if keep is None else pc.or_(keep, mask)
+    return pa.repeat(pa.scalar(False), len(starts)) if keep is None else keep
 
 
 def _reading_row(reading, meter_id: str, quarantine: Quarantine, extracted_at: datetime) -> dict | None:

@@ -16,6 +16,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from ..core.errors import VendorError, VendorResponseError
+from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import describe_validation_error, parse_records, to_date, to_json_text, to_text
@@ -29,6 +30,7 @@ from .records import Bill, Customer, locked_projection
 
 # Bayou refreshes intervals about hourly and revises recent ones: re-read this much history
 # before the newest landed reading on every incremental sync.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # an unbounded request's start, in interval_loads
 INTERVAL_LOOKBACK = timedelta(days=3)
 
 
@@ -316,16 +318,21 @@ def month_chunks(start: datetime, end: datetime) -> list[tuple[datetime, datetim
 
 
 def interval_requests(
-    windows: tuple[Window, ...], *, first_available: datetime | None, resume_from: datetime | None, now: datetime
+    windows: tuple[Window, ...], *, first_available: datetime | None, resume_from: datetime | None, now: datetime,
+    partition: tuple[datetime, datetime] | None = None,
 ) -> list[tuple[datetime | None, datetime | None]]:
-    """The (start, end) ranges to request for one customer: policy windows, clipped."""
+    """The (start, end) ranges to request for one customer: policy windows, clipped to what the
+    vendor has, to the partition window when there is one, else resumed from the cursor."""
     if not windows:
         return []
     starts = [midnight_utc(w.starts_on) if w.starts_on else None for w in windows]
     ends = [midnight_utc(w.ends_on) if w.ends_on else None for w in windows]
-    lower_candidates = [t for t in (None if None in starts else min(starts), first_available, resume_from) if t]
+    lower_candidates = [t for t in (None if None in starts else min(starts), first_available,
+                                    partition[0] if partition else resume_from) if t]
     lower = max(lower_candidates) if lower_candidates else None
     upper = now if None in ends else min(max(ends), now)
+    if partition:
+        upper = min(upper, partition[1])
     if lower is None:
         return [(None, upper)]
     if lower >= upper:
@@ -360,7 +367,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         cursor = cursors.get(customer_id)
         ranges = interval_requests(
             windows, first_available=customer["first_interval_discovered"],
-            resume_from=cursor - INTERVAL_LOOKBACK if cursor else None, now=now,
+            resume_from=cursor - INTERVAL_LOOKBACK if cursor else None, now=now, partition=ctx.window,
         )
         tasks.extend((customer_id, windows, start, end) for start, end in ranges)
     # Month by month across customers: each lake partition is completed before the next one
@@ -371,7 +378,9 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
 
     def fetch(task):
         customer_id, windows, start, end = task
-        body = client.get_intervals_raw(customer_id, start=start, end=end)
+        from .intervals import get_interval_body  # raw bytes: parsed natively, no Python object per reading
+
+        body = get_interval_body(client, customer_id, start=start, end=end)
         extracted_at = now_utc()
         try:
             return parse_interval_payload(body, customer_id=customer_id, windows=windows, load_id=ctx.load_id,
@@ -380,10 +389,12 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             raise VendorResponseError(VENDOR, "GET", "/customers/{id}/intervals", 200, str(exc)) from None
 
     writer: DatasetWriter = ctx.lake.writer(VENDOR, INTERVALS, ctx.load_id)
+    loads = IntervalLoads(ctx.load_id)
     result = SyncResult()
     try:
-        for i, batch in enumerate(client.http.map_concurrent(fetch, tasks), start=1):
+        for i, (task, batch) in enumerate(zip(tasks, client.http.map_concurrent(fetch, tasks)), start=1):
             writer.write(batch.table)
+            loads.add(task[0], None, task[2] or EARLIEST, task[3] or now, batch.table.num_rows, now_utc())
             counters["readings_kept"] += batch.table.num_rows
             counters["readings_received"] += batch.received
             counters["readings_outside_policy"] += batch.outside_policy
@@ -394,6 +405,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
     finally:
         stats = writer.close()
         result.entities["intervals"] = EntityResult(rows=stats.rows, files=len(stats.files))
+        result.entities["interval_loads"] = land(ctx, INTERVAL_LOADS, loads.table(), only_changed=False)
         result.counters = dict(counters)
         land_quarantine(ctx, quarantine, result)
         result.http = client.http.stats.as_metadata()

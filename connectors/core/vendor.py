@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ class SyncContext:
     # Narrows a sync to part of the vendor's data, e.g. {"profile_id": "516"} for a run requested
     # by a job-completion notification. Empty = everything. Dagster passes run tags `scope/<key>`.
     scope: Mapping[str, str] = field(default_factory=dict)
+    # The [start, end) of the month partitions a partitioned sync runs for (a backfill or the
+    # trailing-months re-sync): fetch all of it again, whatever the incremental cursors say.
+    window: tuple[datetime, datetime] | None = None
 
 
 @dataclass
@@ -69,6 +73,8 @@ class SyncSpec:
     depends_on: tuple[str, ...] = ()  # entities of the same vendor that must be landed first
     uses_policy: bool = False
     description: str = ""
+    # Month-partitioned in Dagster (interval syncs): runs get SyncContext.window.
+    partitioned_by_month: bool = False
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,8 @@ VENDOR = VendorSpec(
                  uses_policy=True,
                  description="GET /data/bills/{profile}/ per profile; PDFs of in-policy statements stored by "
                              "content; statements outside policy keep ids and dates only."),
-        SyncSpec("intervals", produces=("interval_periods", "intervals"), run=sync_intervals,
-                 depends_on=("profiles",), uses_policy=True,
+        SyncSpec("intervals", produces=("interval_periods", "intervals", "interval_loads"), run=sync_intervals,
+                 depends_on=("profiles",), uses_policy=True, partitioned_by_month=True,
                  description="GET /data/intervals/{profile}/ and the monthly JSON files that are new, not "
                              "complete when last fetched, or re-extracted; readings outside policy dropped."),
     ),

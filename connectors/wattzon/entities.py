@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ..core.interval_loads import INTERVAL_LOADS
 from ..core.quarantine import QUARANTINE
 from ..lake import Entity
 
@@ -92,4 +93,5 @@ INTERVALS = Entity.with_meta(
     description="15-minute readings from the monthly JSON files, UTC, partitioned by month.",
 )
 
-ENTITIES = {e.name: e for e in (PROFILES, JOBS, BILLS, BILL_PDFS, INTERVAL_PERIODS, INTERVALS, QUARANTINE)}
+ENTITIES = {e.name: e for e in (PROFILES, JOBS, BILLS, BILL_PDFS, INTERVAL_PERIODS, INTERVALS, INTERVAL_LOADS,
+                                QUARANTINE)}

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..core.errors import VendorError, VendorResponseError
+from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import Parsed, to_json_text
@@ -326,7 +327,10 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             if not overlaps(period, windows):
                 counters["months_outside_policy"] += 1
                 continue
-            if not needs_fetch(period, landed.get((profile_id, period.meter_id, period.month_id))):
+            if ctx.window:  # a partitioned run: every month file of the window again
+                if not overlaps(period, (Window("ongoing", ctx.window[0].date(), ctx.window[1].date()),)):
+                    continue
+            elif not needs_fetch(period, landed.get((profile_id, period.meter_id, period.month_id))):
                 counters["months_unchanged"] += 1
                 continue
             tasks.append((profile_id, period, windows))
@@ -371,6 +375,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         return task, table, None, extracted_at
 
     period_rows = []
+    loads = IntervalLoads(ctx.load_id)
     writer = ctx.lake.writer(VENDOR, INTERVALS, ctx.load_id)
     result = SyncResult()
     try:
@@ -386,6 +391,9 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             counters["readings_landed"] += kept.num_rows
             counters["months_fetched"] += 1
             writer.write(kept)
+            if table.num_rows:  # a month file covers its first to its last reading
+                loads.add(profile_id, period.meter_id, pc.min(table["interval_start"]).as_py(),
+                          pc.max(table["interval_end"]).as_py(), kept.num_rows, extracted_at)
             period_rows.append({
                 "profile_id": profile_id, "meter_id": period.meter_id, "month_id": period.month_id,
                 "first_interval": period.first_interval, "last_interval": period.last_interval,
@@ -401,6 +409,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         result.entities["intervals"] = land(ctx, INTERVALS, INTERVALS.schema.empty_table(), only_changed=False)
         result.entities["intervals"].rows = stats.rows
         result.entities["intervals"].files = len(stats.files)
+        result.entities["interval_loads"] = land(ctx, INTERVAL_LOADS, loads.table(), only_changed=False)
         result.entities["interval_periods"] = land(
             ctx, INTERVAL_PERIODS, pa.Table.from_pylist(period_rows, schema=INTERVAL_PERIODS.schema), only_changed=False)
         land_quarantine(ctx, quarantine, result)

@@ -52,6 +52,9 @@
             'vendor', 'vendor_customer_id', 'vendor_meter_id', 'commodity', 'interval_start',
             'interval_end', 'usage', 'unit', 'generation_kwh', 'net_usage_kwh', 'demand_kw',
             'has_conflict', 'conflicting_fields', 'load_id', 'extracted_at'],
+        'interval_loads': [
+            'vendor', 'vendor_customer_id', 'vendor_meter_id', 'covers_start', 'covers_end', 'readings',
+            'load_id'],
         'quarantine': [
             'vendor', 'entity', 'record_id', 'raw_record', 'reason', 'load_id', 'extracted_at'],
         'credentials': [

@@ -64,13 +64,14 @@ class PipelineRun:
         from dagster import DagsterInstance
 
         from orchestration.definitions import defs
+        from orchestration.partitions import full_range, range_tags
 
         handler = _ListHandler(self.logs)
         logging.getLogger().addHandler(handler)
         try:
             with DagsterInstance.ephemeral() as instance:
                 result = defs.resolve_job_def("sync_everything").execute_in_process(
-                    instance=instance, raise_on_error=True)
+                    instance=instance, raise_on_error=True, tags=range_tags(*full_range()))
                 assert result.success
                 for record in instance.all_logs(result.run_id):
                     self.event_text.append(repr(record))

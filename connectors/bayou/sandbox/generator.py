@@ -42,6 +42,17 @@ Quirks reproduced in a deterministic minority of records: consumption as decimal
 `[older, newer]` arrays (about 1 reading in 2,000, mostly `electricity_consumption`), and unknown
 extra keys (`enrollment_channel` on customers, `carbon_footprint_kg` on bills,
 `carbon_intensity` on readings).
+
+Planted data faults (off by default; nothing changes unless asked): `generate_dataset(...,
+planted=PlantedFaults(...))`, or the environment variable `BAYOU_SANDBOX_PLANTED` (JSON, read by
+`generate_dataset` when `planted` is not given), for testing data-quality checks:
+`{"interval_gaps": [{"meter_id": "...", "start": "2026-06-10T10:00:00Z", "readings": 7}],
+"billed_usage": [{"meter_id": "...", "day": "2026-06-15", "factor": 1.1}]}`. An interval gap drops
+that many consecutive 15-minute readings of the meter from every response (a real gap: the
+bills still count them). A billed-usage factor multiplies the meter's billed consumption (Wh
+rounded; the bill's total consumption and amounts follow) on the bill whose period contains
+`day`, so the bill no longer adds up to the readings. Faults naming a meter or day the dataset
+does not have do nothing, and no random draw depends on them.
 """
 
 from __future__ import annotations
@@ -70,8 +81,69 @@ INTERVAL_LAG = timedelta(hours=1)
 # Gas readings are whole thousandths of a therm: sums are exact at the bill's 3 decimals, no ties.
 GAS_UNITS_PER_THERM = 1_000
 
+PLANTED_ENV = "BAYOU_SANDBOX_PLANTED"
+
 _CLOCK = [f"T{h:02d}:{m:02d}:00Z" for h in range(24) for m in range(0, 60, GRANULARITY_MINUTES)]
 _MIDNIGHT = "T00:00:00Z"
+
+
+# ---------------------------------------------------------------------------------------------
+# Planted data faults (off by default)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlantedFaults:
+    """Data-quality faults planted on purpose; empty (the default) changes nothing.
+
+    interval_gaps: (meter_id, start of the first missing reading (UTC), number of readings).
+    billed_usage: (meter_id, a day of the billing period, factor on the meter's billed usage).
+    """
+
+    interval_gaps: tuple[tuple[str, datetime, int], ...] = ()
+    billed_usage: tuple[tuple[str, date, float], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.interval_gaps or self.billed_usage)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> PlantedFaults:
+        """From `BAYOU_SANDBOX_PLANTED`'s JSON (see the module docstring); empty text -> none."""
+        if not text or not text.strip():
+            return cls()
+        spec = orjson.loads(text)
+        gaps = tuple(
+            (str(g["meter_id"]), datetime.fromisoformat(g["start"].replace("Z", "+00:00")).astimezone(UTC),
+             int(g["readings"]))
+            for g in spec.get("interval_gaps", ())
+        )
+        billed = tuple(
+            (str(b["meter_id"]), date.fromisoformat(b["day"]), float(b["factor"]))
+            for b in spec.get("billed_usage", ())
+        )
+        return cls(gaps, billed)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PlantedFaults:
+        import os
+
+        return cls.from_json((os.environ if environ is None else environ).get(PLANTED_ENV))
+
+    def to_json(self) -> str:
+        return orjson.dumps({
+            "interval_gaps": [{"meter_id": m, "start": iso_z(start), "readings": n} for m, start, n in self.interval_gaps],
+            "billed_usage": [{"meter_id": m, "day": day.isoformat(), "factor": f} for m, day, f in self.billed_usage],
+        }).decode()
+
+    def missing_slots(self, meter_id: str) -> frozenset[int]:
+        return frozenset(
+            slot
+            for m, start, n in self.interval_gaps if m == meter_id
+            for slot in range(_slot_number(start), _slot_number(start) + n)
+        )
+
+    def billed_factors(self, meter_id: str) -> tuple[tuple[date, float], ...]:
+        return tuple((day, factor) for m, day, factor in self.billed_usage if m == meter_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,6 +358,10 @@ class Meter:
     linked_at: datetime | None = None
     carbon_from: date | None = None  # readings on or after this day carry `carbon_intensity`
     refresh_minute: int = 5
+    # Planted faults (PlantedFaults), empty by default: absolute slots (_slot_number) left out of
+    # every response, and (day, factor) pairs for the billed usage of the period containing day.
+    missing_slots: frozenset[int] = frozenset()
+    billed_factors: tuple[tuple[date, float], ...] = ()
     _month_cache: dict = field(default_factory=dict, repr=False)
     _backfill_templates: dict = field(default_factory=dict, repr=False)
 
@@ -355,6 +431,15 @@ class Meter:
             day = month_last + timedelta(days=1)
         return total
 
+    def billed_consumption(self, first: date, last: date) -> int:
+        """What a bill for [first, last] charges: consumption_between, unless a planted
+        billed-usage factor names a day of the period (then multiplied and rounded)."""
+        total = self.consumption_between(first, last)
+        for day, factor in self.billed_factors:
+            if first <= day <= last:
+                total = int(round(total * factor))
+        return total
+
     # -- 15-minute readings --------------------------------------------------------------------
 
     def _solar_weights(self, day: date) -> list[float]:
@@ -408,9 +493,14 @@ class Meter:
             created_mode = "backfill"
         else:
             created_mode = "mixed"
-        if first_slot == 0 and end_slot == SLOTS_PER_DAY and conflict is None and created_mode != "mixed":
+        skip = frozenset()
+        if self.missing_slots:
+            base = day.toordinal() * SLOTS_PER_DAY
+            skip = frozenset(slot - base for slot in self.missing_slots if base <= slot < base + SLOTS_PER_DAY)
+        if (first_slot == 0 and end_slot == SLOTS_PER_DAY and conflict is None and created_mode != "mixed"
+                and not skip):
             return self._render_full_day(day, consumption, generation, created_mode)
-        return self._render_slots(day, first_slot, end_slot, consumption, generation, conflict)
+        return self._render_slots(day, first_slot, end_slot, consumption, generation, conflict, skip)
 
     def _render_full_day(self, day: date, consumption: list[int], generation: list[int], created_mode: str) -> str:
         """The common case, with the per-reading work in C: a cached template and one % format."""
@@ -441,8 +531,9 @@ class Meter:
         # History that existed before the link was fetched in one go, right after the link.
         return iso_z(self.linked_at + timedelta(minutes=3 + self.refresh_minute))
 
-    def _render_slots(self, day, s, e, consumption, generation, conflict) -> str:
-        """Any slot range, conflicts and the link day (whose readings mix backfill and hourly)."""
+    def _render_slots(self, day, s, e, consumption, generation, conflict, skip=frozenset()) -> str:
+        """Any slot range, conflicts and the link day (whose readings mix backfill and hourly);
+        the slots of `skip` (planted gaps) are left out, so the text may be empty."""
         day_str = day.isoformat()
         next_str = (day + timedelta(days=1)).isoformat()
         times = [day_str + clock for clock in _CLOCK]
@@ -473,6 +564,8 @@ class Meter:
         if conflict is not None and s <= conflict[0] < e:
             slot, pick, bump = conflict
             rows[slot - s] = self._conflict_row(slot, pick, bump, times, consumption, generation, created, extra)
+        if skip:
+            rows = [row for offset, row in enumerate(rows) if s + offset not in skip]
         return ",".join(rows)
 
     def _conflict_row(self, slot, pick, bump, times, consumption, generation, created, extra) -> str:
@@ -746,6 +839,9 @@ class _CustomerBuilder:
                         carbon_from=carbon_from,
                         refresh_minute=refresh_minute,
                     )
+                    if ds.planted:
+                        meter.missing_slots = ds.planted.missing_slots(meter.id)
+                        meter.billed_factors = ds.planted.billed_factors(meter.id)
                     meters.append(meter)
                     account_meters.append(meter.public())
                 account_numbers.append({"id": number, "meters": account_meters})
@@ -837,8 +933,8 @@ class _CustomerBuilder:
             int_account_quirk = utility.account_numbers_are_numeric and (
                 roll[1] < 0.1 or (self.pattern == 0 and sequence % 4 == 1)
             )
-            electric_wh = sum(m.consumption_between(period_from, period_to) for m in meters if m.type == "electric")
-            gas_units = sum(m.consumption_between(period_from, period_to) for m in meters if m.type == "gas")
+            electric_wh = sum(m.billed_consumption(period_from, period_to) for m in meters if m.type == "electric")
+            gas_units = sum(m.billed_consumption(period_from, period_to) for m in meters if m.type == "gas")
             has_gas = any(m.type == "gas" for m in meters)
             therms = gas_units / GAS_UNITS_PER_THERM
             gas_quantity = round(therms * CCF_PER_THERM, 3) if utility.gas_unit == "ccf" else therms
@@ -857,9 +953,9 @@ class _CustomerBuilder:
             bill_meters = []
             for meter in meters:
                 if meter.type == "electric":
-                    meter_consumption = _usage(meter.consumption_between(period_from, period_to), "{}.000", as_text)
+                    meter_consumption = _usage(meter.billed_consumption(period_from, period_to), "{}.000", as_text)
                 else:
-                    meter_therms = meter.consumption_between(period_from, period_to) / GAS_UNITS_PER_THERM
+                    meter_therms = meter.billed_consumption(period_from, period_to) / GAS_UNITS_PER_THERM
                     meter_quantity = (
                         round(meter_therms * CCF_PER_THERM, 3) if utility.gas_unit == "ccf" else meter_therms
                     )
@@ -985,7 +1081,9 @@ class IntervalSelection:
                 ordinal, first_in_day = divmod(slot, SLOTS_PER_DAY)
                 end_in_day = min(SLOTS_PER_DAY, stop - ordinal * SLOTS_PER_DAY)
                 day = date.fromordinal(ordinal)
-                pending.append(meter.render_day(day, first_in_day, end_in_day, day <= conflict_until))
+                text = meter.render_day(day, first_in_day, end_in_day, day <= conflict_until)
+                if text:  # empty only when a planted gap covers every slot asked for
+                    pending.append(text)
                 pending_readings += end_in_day - first_in_day
                 slot = (ordinal + 1) * SLOTS_PER_DAY
                 if pending_readings >= chunk_readings:
@@ -1025,6 +1123,7 @@ class BayouDataset:
     utilities: list[Utility] = field(default_factory=lambda: list(UTILITIES.values()))
     customers: list[CustomerRecord] = field(default_factory=list)
     bills: list[BillRecord] = field(default_factory=list)
+    planted: PlantedFaults = field(default_factory=PlantedFaults)
 
     @property
     def anchor(self) -> date:
@@ -1087,14 +1186,18 @@ class BayouDataset:
         }
 
 
-def generate_dataset(seed: int = 7, customers: int = 8, months: int = 24, as_of: date | None = None) -> BayouDataset:
+def generate_dataset(seed: int = 7, customers: int = 8, months: int = 24, as_of: date | None = None,
+                     planted: PlantedFaults | None = None) -> BayouDataset:
+    """The dataset; `planted` data faults (default: `BAYOU_SANDBOX_PLANTED`, unset = none)."""
     if customers < 0 or customers > 900:
         raise ValueError("customers must be between 0 and 900")
     if months < 1 or months > 120:
         raise ValueError("months must be between 1 and 120")
     if as_of is None:
         as_of = datetime.now(UTC).date()
-    dataset = BayouDataset(seed=seed, customer_count=customers, months=months, as_of=as_of)
+    if planted is None:
+        planted = PlantedFaults.from_env()
+    dataset = BayouDataset(seed=seed, customer_count=customers, months=months, as_of=as_of, planted=planted)
     meter_ids: set[str] = set()
     hand_unlock_candidates = 0
     for index in range(customers):

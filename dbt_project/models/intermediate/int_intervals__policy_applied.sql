@@ -1,5 +1,8 @@
 {#-
-    Every vendor's interval readings (latest version) that are in policy: a reading is kept
+    Every vendor's interval readings (latest version) that the vendor still sends and that are in
+    policy. A reading is withdrawn when a later load covered its time (interval_loads: the
+    customer, or that meter, over [covers_start, covers_end)) without re-sending it: re-fetching
+    a month replaces that month exactly. Then it is kept
     when its interval_start falls in one of its customer's policy.policy_windows rows
     (starts_at inclusive, ends_at exclusive, NULL = unbounded); every other reading is dropped.
     No rule is re-implemented here: the windows are compiled by connectors/policy.py.
@@ -12,6 +15,29 @@ intervals as (
 
 ),
 
+interval_loads as (
+
+    {{ union_vendor_entity('interval_loads') }}
+
+),
+
+current_readings as (
+
+    select intervals.*
+    from intervals
+    where not exists (
+        select 1
+        from interval_loads
+        where interval_loads.vendor = intervals.vendor
+            and interval_loads.vendor_customer_id = intervals.vendor_customer_id
+            and (interval_loads.vendor_meter_id is null or interval_loads.vendor_meter_id = intervals.vendor_meter_id)
+            and intervals.interval_start >= interval_loads.covers_start
+            and intervals.interval_start < interval_loads.covers_end
+            and intervals.load_id < interval_loads.load_id
+    )
+
+),
+
 policy_windows as (
 
     select * from {{ ref('stg_policy__policy_windows') }}
@@ -20,15 +46,15 @@ policy_windows as (
 
 in_policy as (
 
-    select intervals.*
-    from intervals
+    select current_readings.*
+    from current_readings
     where exists (
         select 1
         from policy_windows
-        where policy_windows.vendor = intervals.vendor
-            and policy_windows.vendor_customer_id = intervals.vendor_customer_id
-            and (policy_windows.starts_at is null or intervals.interval_start >= policy_windows.starts_at)
-            and (policy_windows.ends_at is null or intervals.interval_start < policy_windows.ends_at)
+        where policy_windows.vendor = current_readings.vendor
+            and policy_windows.vendor_customer_id = current_readings.vendor_customer_id
+            and (policy_windows.starts_at is null or current_readings.interval_start >= policy_windows.starts_at)
+            and (policy_windows.ends_at is null or current_readings.interval_start < policy_windows.ends_at)
     )
 
 )

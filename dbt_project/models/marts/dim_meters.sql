@@ -1,7 +1,8 @@
 {#-
     One row per vendor, customer and meter: the vendors' conformed meters, plus meters only
     seen in (in-policy) interval data, whose commodity comes from the readings. Reads the
-    fct_intervals table rather than the intermediate view so the interval dedupe runs once.
+    intermediate view, not fct_intervals: the month-partitioned interval marts are built after
+    the rest of the warehouse (orchestration/dbt.py) and may hold only some months.
 -#}
 with
 
@@ -18,7 +19,7 @@ interval_meters as (
         vendor_customer_id,
         vendor_meter_id,
         max(commodity) as commodity
-    from {{ ref('fct_intervals') }}
+    from {{ ref('int_intervals__policy_applied') }}
     group by vendor, vendor_customer_id, vendor_meter_id
 
 ),

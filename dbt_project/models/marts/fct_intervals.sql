@@ -1,3 +1,14 @@
+{#-
+    Month-partitioned (see macros/partitions.sql): an incremental run replaces the rows of the
+    window Dagster passes (a month, or a backfill's range), a run without one replaces all.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_interval_window('interval_start') }}",
+    on_schema_change='fail',
+) }}
+
 with
 
 intervals as (
@@ -26,6 +37,9 @@ final as (
         load_id,
         extracted_at
     from intervals
+    {% if is_incremental() %}
+    {{ interval_window_filter('interval_start') }}
+    {% endif %}
 
 )
 
