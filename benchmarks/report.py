@@ -489,8 +489,9 @@ def profile_section(profile: dict | None, headline: dict, micro: list[dict] | No
             f"cProfile of the intervals sync at {months_label(profile['months'])} ({profile['readings']:,} readings), run "
             "serially (one connection) so every call is on the profiled thread. cProfile inflates per-call "
             f"overhead, so it took {total:.1f} s instead of the pipeline's concurrent run; read the shares, not the "
-            "seconds. Cumulative time per stage (stages overlap where one calls another; C++ work called from "
-            "Cython, such as `pyarrow.json.read_json` and the casts, is counted in the Python caller):",
+            "seconds; and cProfile measures wall time, so, serially, \"HTTP\" includes waiting for the sandbox to "
+            "render each body. Cumulative time per stage (stages overlap where one calls another; C++ work called "
+            "from Cython, such as `pyarrow.json.read_json` and the casts, is counted in the Python caller):",
             "",
         ]
         rows = [[label, fmt_s(secs, 2), pct(secs, total)] for label, secs in profile["buckets"]]
@@ -560,7 +561,7 @@ def findings(ds: list[dict], headline: dict, micro: list[dict] | None, profile: 
         + (f"Single-threaded, a body now costs {native_ns:,.0f} ns per reading against {python_ns:,.0f} for "
            f"`orjson.loads` + the Python path ({python_ns / native_ns:.1f}x less CPU; `orjson.loads` alone is "
            f"{orjson_ns:,.0f}). " if native_ns and python_ns and orjson_ns else "")
-        + f"Fallbacks to the Python path in this run: {fallbacks} of {bodies} bodies.",
+        + f"Fallbacks to the Python path in this run: {fallbacks:,} of {bodies:,} bodies.",
         "**Month split** (`DatasetWriter._split`): a min/max check yields a one-month batch whole (two values "
         "formatted); a batch spanning months is split on `pc.floor_temporal(..., unit=\"month\")`, formatting only "
         "the distinct months.",
@@ -568,8 +569,10 @@ def findings(ds: list[dict], headline: dict, micro: list[dict] | None, profile: 
         "`in_windows` builds no Python lists any more, and a batch wholly in policy is not filtered (copied).",
         "**Fetch threads parse under the GIL**: partly. The parse is now C++ (Arrow's JSON reader, compute kernels) "
         "that releases the GIL, so the 8 fetch threads overlap on both cores: the pipeline process used "
-        f"**{cores:.2f} cores** at the headline (it was 1.10). The rest of `fetch` (httpx, the per-body Python) "
-        "still takes the GIL.",
+        f"**{cores:.2f} cores** at the headline against the sandbox (it was 1.10)"
+        + (f", {h['replay']['cpu_s'] / h['replay']['wall_s']:.2f} against the replay server" if h.get("replay") else "")
+        + ". The rest of `fetch` (httpx, the per-body Python around the Arrow calls) still takes the GIL, and "
+        "parsing still happens on the fetch threads.",
         "**Response bodies waited for the cyclic GC**: fixed in `connectors/core/http.py`: once a response is read, "
         "`_detach_body` swaps its stream (httpx's `BoundSyncStream`, which points back at the response) for an empty "
         "one, so the response and its body are freed by reference counting; `tests/unit/test_http_bodies.py` checks "
@@ -588,31 +591,89 @@ def findings(ds: list[dict], headline: dict, micro: list[dict] | None, profile: 
             f"cores busy all the time, that is at most {ceiling:,.0f} readings/s; the pipeline reached "
             f"{h['ing_rate']:,.0f}.")
     if h.get("replay_rate") and h.get("replay_cpu_s"):
+        ours = h["ing_cpu_s"] or 0
         limits.append(
             f"**Without on-the-fly rendering** (the replayed row) the server used {h['replay']['sandbox_cpu_s']:.1f} "
-            f"CPU-s, our interval phase {h['replay_cpu_s']:.1f} CPU-s ({h['replay_cpu_s'] / h['replay_readings'] * 1e6:.2f} "
-            f"µs per reading), and the pipeline reached **{h['replay_rate']:,.0f} readings/s** "
-            f"({h['replay_rate'] / TARGET_READINGS_PER_S:.2f}x the 590k target).")
-    if profile:
-        buckets = dict(profile["buckets"])
-        total = profile["total_s"]
-        http_s = buckets.get(PROFILE_BUCKETS[0][0], 0)
-        parse_s = buckets.get(PROFILE_BUCKETS[1][0], 0)
-        write_s = buckets.get(PROFILE_BUCKETS[6][0], 0) + buckets.get(PROFILE_BUCKETS[7][0], 0)
+            f"CPU-s and the pipeline reached **{h['replay_rate']:,.0f} readings/s** "
+            f"({h['replay_rate'] / TARGET_READINGS_PER_S:.2f}x the 590k target), but not 2 cores' worth: our interval "
+            f"phase used {h['replay_cpu_s']:.1f} CPU-s ({h['replay_cpu_s'] / h['replay_readings'] * 1e6:.2f} µs per "
+            f"reading, against {ours / readings * 1e6:.2f} with the sandbox; system time "
+            f"{h['replay']['sys_s']:.1f} s against {h['ing']['sys_s']:.1f} s), which suggests the 8 fetch threads, "
+            "now never waiting for the server, spend more of their time contending for the GIL around the Arrow calls.")
+    native_ns = _micro(micro, "native path")
+    orjson_ns = _micro(micro, "orjson.loads only")
+    if native_ns and h.get("ing_cpu_s"):
         limits.append(
-            f"**Where our CPU goes** (profile above, serial): the native parse {pct(parse_s, total)} of the sync "
-            f"(`pyarrow.json.read_json` is most of it: {pct(profile['parse_own_s'], total)}), HTTP "
-            f"{pct(http_s, total)}, the writer (month split, buffers, zstd Parquet, fsync) {pct(write_s, total)}. "
-            "Arrow's JSON reader is now the largest single cost: at about 200 MB/s per core it parses slower than "
-            "`orjson` (about 2.5x faster on the same bodies, micro table), but it builds columns, not Python "
-            "objects.")
+            f"**Where our CPU goes.** The body parse costs {native_ns:,.0f} ns per reading single-threaded (micro "
+            f"table): {native_ns * readings / 1e9:.1f} of the {h['ing_cpu_s']:.1f} CPU-s of the headline's interval "
+            f"phase, most of it inside `pyarrow.json.read_json` (the whole native parse gets through about "
+            f"{h['json_bytes'] / h['received'] / native_ns * 1e3:,.0f} MB of JSON per second per core"
+            + (f"; `orjson.loads` alone takes {orjson_ns:,.0f} ns per reading, but then every reading is Python "
+               "objects" if orjson_ns else "")
+            + f"). The rest is receiving the bodies (the download-only process used {h['dl']['cpu_s']:.1f} CPU-s for "
+              "the same bodies, start-up included), the writer (zstd Parquet, fsync) and the per-body Python around "
+              "the Arrow calls. The serial profile above gives the shares of wall time.")
     limits.append(
-        "**What would go further**, not done here: a faster native reader for the bodies (DuckDB's reader is faster "
-        "per byte over many files, as its bound shows, but costs milliseconds per call, so it pays only if the sync "
-        "hands it many bodies at once, which means reshaping the sync's loop, not only `fetch`); parsing in a second "
-        "process; and, for the benchmark itself, a server that does not compete for the same 2 cores.")
+        "**What would go further**, not done here: a faster native reader for the bodies (DuckDB's reader is "
+        "faster over many saved files, as its bound shows, but while writing this one `read_json` per body, or "
+        "`json_transform` of the body passed as a parameter, measured slower than Arrow's reader, so it would pay "
+        "only if the sync handed it many bodies at once, which means reshaping the sync's loop, not only `fetch`); "
+        "parsing in a second process (finding 4; two processes gave the anchors' Python design 1.34x); and, for "
+        "the benchmark itself, a server that does not take a core from the pipeline.")
     return ("### The earlier findings, now\n\n" + "\n".join(f"{i}. {t}" for i, t in enumerate(status, start=1))
             + "\n\n### What still limits it\n\n" + "\n".join(f"* {t}" for t in limits) + "\n")
+
+
+def command_line(config: dict) -> str:
+    """The command that measured, without the options that only say where files go."""
+    argv = config.get("argv")
+    if argv is None:
+        argv = ["--with-dlt"] if config.get("with_dlt") else []
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--output", "--keep", "--no-write"):
+            skip = arg == "--output"
+        elif not arg.startswith("--output="):
+            shown.append(arg)
+    return " ".join(["python -m benchmarks.run", *shown])
+
+
+def summary(ds: list[dict], headline: dict, config: dict) -> str:
+    h = headline
+    first, last = ds[0], ds[-1]
+    before = BEFORE["by_months"].get(h["months"]) if config["customers"] == BEFORE["customers"] else None
+    lines = [
+        f"* **Interval ingestion at the headline ({months_label(h['months'])}): {h['ing_rate']:,.0f} readings/s**"
+        + (f", x{h['ing_rate'] / before[0]:.2f} the {before[0]:,} measured before these changes" if before else "")
+        + f"; {h['ing_rate'] / TARGET_READINGS_PER_S:.2f}x the 590k target and "
+        f"{h['ing_rate'] / STRETCH_READINGS_PER_S:.2f}x the 870k stretch"
+        + (f" ({h['replay_rate']:,.0f} readings/s, {h['replay_rate'] / TARGET_READINGS_PER_S:.2f}x, with the same "
+           "bodies replayed from memory instead of rendered by the sandbox on the same 2 cores)"
+           if h.get("replay_rate") else "") + ".",
+    ]
+    if h.get("dlt_rate") or h.get("duckdb_rate"):
+        parts = []
+        if h.get("dlt_rate"):
+            parts.append(f"**{h['ing_rate'] / h['dlt_rate']:.2f}x dlt**'s best mode measured here "
+                         f"({h['dlt_rate']:,.0f} readings/s; the target asks for 2x)")
+        if h.get("duckdb_rate"):
+            parts.append(f"**{h['ing_rate'] / h['duckdb_rate']:.2f}x the DuckDB lower bound** measured here "
+                         f"({h['duckdb_rate']:,.0f} readings/s; the stretch asks for 0.5x)")
+        lines.append("* On this machine and workload: " + "; ".join(parts) + ".")
+    lines.append(
+        f"* **Peak RSS {first['ing']['peak_rss_mb']:,.0f} MB at {months_label(first['months'])}, "
+        f"{last['ing']['peak_rss_mb']:,.0f} MB at {months_label(last['months'])}** "
+        f"(x{last['ing']['peak_rss_mb'] / first['ing']['peak_rss_mb']:.2f} for x{last['readings'] / first['readings']:.1f} "
+        "the readings)"
+        + (lambda b: f"; before: {b[0]:,} → {b[1]:,} MB." if all(b) else ".")(
+            [BEFORE["by_months"].get(d["months"], (0, 0))[1] for d in (first, last)]))
+    fallbacks = sum(d["parsers"].get("python", 0) for d in ds)
+    bodies = sum(sum(d["parsers"].values()) for d in ds)
+    lines.append(f"* Bodies parsed by the native path: {bodies - fallbacks:,} of {bodies:,} "
+                 f"({fallbacks} handed to the Python path).")
+    return "\n".join(lines) + "\n"
 
 
 def render(results: dict) -> str:
@@ -666,10 +727,13 @@ def render(results: dict) -> str:
 
     return f"""# Benchmarks
 
-Measured by `python -m benchmarks.run{' --with-dlt' if config.get('with_dlt') else ''}` on {results['started_at']}; the whole run took
+Measured by `{command_line(config)}` on {results['started_at']}; the whole run took
 {results['total_s']:.0f} s{quiet_note}. These numbers are **measured, never asserted**: no test depends on them. Re-run
 the command to refresh this file (`--quick` for a smoke test that writes nothing; `--help` for the options).
 
+## Summary
+
+{summary(ds, headline, config)}
 ## How it is measured
 
 * **Workload**: the Bayou sandbox with seed {config['seed']}, {config['customers']} customers and `as_of`

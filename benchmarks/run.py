@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
          f"as_of {args.as_of}, concurrency {args.concurrency}; work dir {work}")
     started = time.perf_counter()
     results: dict = {
-        "config": {"customers": args.customers, "months": args.months, "series": series, "seed": args.seed,
+        "config": {"argv": list(sys.argv[1:] if argv is None else argv), "customers": args.customers, "months": args.months, "series": series, "seed": args.seed,
                    "as_of": args.as_of.isoformat(), "repeat": args.repeat, "concurrency": args.concurrency,
                    "quick": args.quick, "quiet_wait_s": args.quiet_wait,
                    "quiet_budget_s": args.quiet_budget, "with_dlt": args.with_dlt,

@@ -399,6 +399,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             counters["readings_received"] += batch.received
             counters["readings_outside_policy"] += batch.outside_policy
             counters["readings_with_conflicts"] += batch.conflicts
+            counters["interval_bodies_parsed_in_python"] += batch.python_fallback
             if i % 50 == 0 or i == len(tasks):
                 ctx.log.info("bayou intervals: %d/%d requests, %d readings kept so far",
                              i, len(tasks), counters["readings_kept"])
