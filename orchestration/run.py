@@ -52,7 +52,7 @@ def main() -> int:
         return 1
     print(f"\nwarehouse {SETTINGS.warehouse_path} (DuckDB), schema marts:")
     for table, rows in warehouse_summary(SETTINGS.warehouse_path):
-        print(f"  marts.{table:<20} {rows:>12,} rows")
+        print(f"  marts.{table:<28} {rows:>12,} rows")
     unlocked, locked = bill_summary(SETTINGS.warehouse_path)
     print(f"  bills: {unlocked:,} in policy with data, {locked:,} locked (outside policy or not yet unlocked)")
     print("\nquery it:  uv run python -c \"import duckdb; print(duckdb.connect('"

@@ -54,26 +54,37 @@ all_meters as (
 
 ),
 
+time_zones as (
+
+    select * from {{ ref('int_interval_meter_time_zones') }}
+
+),
+
 final as (
 
     select
-        {{ surrogate_key(['vendor', 'vendor_customer_id', 'vendor_meter_id']) }} as meter_key,
+        {{ surrogate_key(['all_meters.vendor', 'all_meters.vendor_customer_id', 'all_meters.vendor_meter_id']) }} as meter_key,
         case
-            when vendor_account_id is not null
-                then {{ surrogate_key(['vendor', 'vendor_customer_id', 'vendor_account_id']) }}
+            when all_meters.vendor_account_id is not null
+                then {{ surrogate_key(['all_meters.vendor', 'all_meters.vendor_customer_id', 'all_meters.vendor_account_id']) }}
         end as account_key,
-        {{ surrogate_key(['vendor', 'vendor_customer_id']) }} as customer_key,
-        vendor,
-        vendor_meter_id,
-        vendor_account_id,
-        vendor_customer_id,
-        meter_number,
-        commodity,
-        meter_type,
-        tariff,
-        address,
-        meter_source
+        {{ surrogate_key(['all_meters.vendor', 'all_meters.vendor_customer_id']) }} as customer_key,
+        all_meters.vendor,
+        all_meters.vendor_meter_id,
+        all_meters.vendor_account_id,
+        all_meters.vendor_customer_id,
+        all_meters.meter_number,
+        all_meters.commodity,
+        all_meters.meter_type,
+        all_meters.tariff,
+        all_meters.address,
+        all_meters.meter_source,
+        time_zones.time_zone
     from all_meters
+    left join time_zones
+        on all_meters.vendor = time_zones.vendor
+        and all_meters.vendor_customer_id = time_zones.vendor_customer_id
+        and all_meters.vendor_meter_id = time_zones.vendor_meter_id
 
 )
 
