@@ -19,7 +19,7 @@ from ..core.errors import VendorError, VendorResponseError
 from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
-from ..core.records import describe_validation_error, parse_records, to_date, to_json_text, to_text
+from ..core.records import describe_validation_error, to_date, to_json_text, to_text
 from ..core.vendor import EntityResult, SyncContext, SyncResult
 from ..lake import DatasetWriter, query_dataset, read_latest
 from ..policy import CompiledPolicy, CustomerLink, Window, midnight_utc

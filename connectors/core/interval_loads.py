@@ -51,11 +51,3 @@ class IntervalLoads:
     def table(self) -> pa.Table:
         return pa.Table.from_pylist(self.rows, schema=INTERVAL_LOADS.schema)
 
-
-def clamp(start: datetime | None, end: datetime | None,
-          window: tuple[datetime, datetime] | None) -> tuple[datetime | None, datetime | None]:
-    """[start, end) narrowed to the partition window (unbounded ends take the window's)."""
-    if window is None:
-        return start, end
-    low, high = window
-    return (low if start is None else max(start, low)), (high if end is None else min(end, high))

@@ -22,7 +22,7 @@ from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import Parsed, to_json_text
 from ..core.vendor import SyncContext, SyncResult
-from ..lake import query_dataset, read_latest, write_parquet_atomic
+from ..lake import query_dataset, read_latest
 from ..policy import CustomerLink, Window, midnight_utc
 from ..bayou.intervals import in_windows
 from .entities import BILL_PDFS, BILLS, INTERVAL_PERIODS, INTERVALS, JOBS, PROFILES

@@ -8,7 +8,6 @@ import pytest
 
 from connectors.bayou.sync import interval_requests
 from connectors.core.errors import ConfigurationError
-from connectors.core.interval_loads import clamp
 from connectors.policy import Window
 from connectors.settings import load_settings
 
@@ -43,13 +42,6 @@ def test_a_partition_window_replaces_the_cursor_and_bounds_the_requests():
     narrow = (Window("ongoing", date(2025, 3, 15), None),)
     assert interval_requests(narrow, first_available=None, resume_from=None, now=now,
                              partition=partition) == [(utc(2025, 3, 15), utc(2025, 4, 1))]
-
-
-def test_clamp():
-    window = (utc(2025, 2, 1), utc(2025, 3, 1))
-    assert clamp(None, None, window) == window
-    assert clamp(utc(2025, 2, 10), utc(2026, 1, 1), window) == (utc(2025, 2, 10), utc(2025, 3, 1))
-    assert clamp(utc(2025, 2, 10), None, None) == (utc(2025, 2, 10), None)
 
 
 def test_interval_syncs_and_marts_are_month_partitioned_with_single_run_backfills():

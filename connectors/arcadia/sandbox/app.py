@@ -137,7 +137,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ...core.sandbox_kit import (
     CallLogAndFaults,
@@ -147,11 +147,9 @@ from ...core.sandbox_kit import (
     json_response,
     method_route,
     ops_routes,
-    path_matches,
     sandbox_app,
     sandbox_dataset,
     status_phrase,
-    validate_fault,
 )
 from ...core.sandbox_server import SandboxServer
 from .generator import (

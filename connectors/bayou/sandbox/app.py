@@ -42,7 +42,7 @@ import hmac
 import itertools
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.parser import BytesParser
@@ -55,7 +55,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ...core.sandbox_kit import (
     CallLogAndFaults,
@@ -65,11 +65,9 @@ from ...core.sandbox_kit import (
     json_response,
     method_route,
     ops_routes,
-    path_matches,
     sandbox_app,
     sandbox_dataset,
     tiny_pdf,
-    validate_fault,
 )
 from ...core.sandbox_server import SandboxServer
 from .generator import (

@@ -104,7 +104,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ...core.sandbox_kit import (
     CallLogAndFaults,

@@ -111,7 +111,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
 
 from ...core.sandbox_kit import (
     CallLogAndFaults,
@@ -121,12 +120,10 @@ from ...core.sandbox_kit import (
     json_response,
     method_route,
     ops_routes,
-    path_matches,
     sandbox_app,
     sandbox_dataset,
     status_phrase,
     tiny_pdf,
-    validate_fault,
 )
 from ...core.sandbox_server import SandboxServer
 from ...core.tls import DEFAULT_CLIENT_NAME, SandboxPKI, load_or_make_pki
