@@ -100,13 +100,17 @@ def build_notification_sensor(spec: VendorSpec):
             groups.setdefault(tuple(sorted(event.syncs or spec.notification_syncs)), []).append(event)
         for sync_names, group in sorted(groups.items()):
             tags = merged_scope_tags(group)
+            partitioned = any(s.partitioned_by_month for s in spec.syncs if s.name in sync_names)
             if context.repository_def:
                 graph = context.repository_def.asset_graph
                 selection = list(event_selection(spec, sync_names).resolve(graph))
-                partitioned = any(graph.get(key).partitions_def is not None for key in selection)
+                if not partitioned:
+                    # An event about bills or accounts changes no interval reading: its run leaves
+                    # the month-partitioned marts to the interval syncs' runs and the daily re-sync
+                    # (they are downstream only through slowly changing meter attributes).
+                    selection = [key for key in selection if graph.get(key).partitions_def is None]
             else:
                 selection = notification_asset_keys(spec, sync_names)
-                partitioned = any(s.partitioned_by_month for s in spec.syncs if s.name in sync_names)
             if partitioned:
                 # The interval syncs and marts are month-partitioned: the event's run covers every
                 # month (the scope keeps it to the meters or customers the event names).

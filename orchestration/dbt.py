@@ -42,7 +42,10 @@ class UtilityDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = UtilityDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-INTERVAL_MARTS = "fct_intervals"  # month-partitioned, incremental (dbt_project/macros/partitions.sql)
+# The month-partitioned, incremental marts carry this dbt tag (fct_intervals, fct_interval_coverage;
+# dbt_project/macros/partitions.sql). Three assets split the project around them, so that a run
+# about bills never rebuilds interval months and a month run never rebuilds the rest.
+PARTITIONED_TAG = "tag:month_partitioned"
 
 
 def _prepare(utility: UtilityDataResource) -> None:
@@ -58,10 +61,10 @@ def _prepare(utility: UtilityDataResource) -> None:
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
-    exclude=f"{INTERVAL_MARTS}+",
+    exclude=f"{PARTITIONED_TAG}+",
 )
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, utility_data: UtilityDataResource):
-    """Every model but the interval marts and what reads them."""
+    """Every model but the month-partitioned interval marts and what reads them."""
     _prepare(utility_data)
     yield from dbt.cli(["build"], context=context).stream()
 
@@ -71,15 +74,15 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, utilit
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
-    select=f"{INTERVAL_MARTS}+",
+    select=PARTITIONED_TAG,
     name="warehouse_intervals",
     partitions_def=MONTHS,
     backfill_policy=SINGLE_RUN,
 )
 def warehouse_intervals(context: AssetExecutionContext, dbt: DbtCliResource, utility_data: UtilityDataResource):
-    """The interval marts, month by month: a run replaces exactly the months of its window (one
-    month, or a backfill's whole range in one dbt process); the models that read them (coverage,
-    reconciliation) are rebuilt whole after them, in the same dbt process."""
+    """The month-partitioned interval marts (readings, daily coverage): a run replaces exactly the
+    months of its window (one month, or a backfill's whole range in one dbt process), and their
+    data tests check that window."""
     _prepare(utility_data)
     window = context.partition_time_window
     dbt_vars = {"interval_window_start": window.start.isoformat(), "interval_window_end": window.end.isoformat()}
@@ -87,5 +90,22 @@ def warehouse_intervals(context: AssetExecutionContext, dbt: DbtCliResource, uti
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
 
 
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+    select=f"{PARTITIONED_TAG}+",
+    exclude=PARTITIONED_TAG,
+    name="warehouse_interval_checks",
+)
+def warehouse_interval_checks(context: AssetExecutionContext, dbt: DbtCliResource,
+                              utility_data: UtilityDataResource):
+    """What reads the interval marts and the bills (fct_interval_reconciliation): small tables,
+    rebuilt whole after either changes."""
+    _prepare(utility_data)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
 # Dagster's assets over the dbt project, split around the month-partitioned interval marts.
-WAREHOUSE_ASSETS = [warehouse_models, warehouse_intervals]
+WAREHOUSE_ASSETS = [warehouse_models, warehouse_intervals, warehouse_interval_checks]

@@ -47,3 +47,13 @@
 {% macro duckdb__try_cast(expression, data_type) -%}
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
+
+{#-
+    Sum of a double column that does not depend on the order of addition: each value is rounded
+    to 9 decimals (far below any meter's resolution) and summed as a decimal, then returned as a
+    double. A plain floating-point sum differs in its last bits from run to run when the engine
+    adds in parallel, so a re-run would not give identical marts.
+-#}
+{% macro exact_sum(expression) -%}
+    cast(sum(cast({{ expression }} as decimal(38, 9))) as {{ type_double() }})
+{%- endmacro %}

@@ -50,8 +50,11 @@
             'usage_unit', 'amount', 'tariff', 'is_masked', 'load_id', 'extracted_at'],
         'intervals': [
             'vendor', 'vendor_customer_id', 'vendor_meter_id', 'commodity', 'interval_start',
-            'interval_end', 'usage', 'unit', 'generation_kwh', 'net_usage_kwh', 'demand_kw',
+            'interval_end', 'time_zone', 'usage', 'unit', 'generation_kwh', 'net_usage_kwh', 'demand_kw',
             'has_conflict', 'conflicting_fields', 'load_id', 'extracted_at'],
+        'interval_meters': [
+            'vendor', 'vendor_customer_id', 'vendor_meter_id', 'commodity', 'time_zone',
+            'first_reading_start', 'last_reading_start'],
         'interval_loads': [
             'vendor', 'vendor_customer_id', 'vendor_meter_id', 'covers_start', 'covers_end', 'readings',
             'load_id'],

@@ -576,3 +576,225 @@ def test_make_ui_starts_the_receiver_in_the_background_for_the_configured_vendor
     assert start_background_receiver(dict(env, UTILITY_VENDORS="wattzon")) is None
     with socket.socket() as probe:  # the receiver is gone
         assert probe.connect_ex(("127.0.0.1", server.port)) != 0
+
+
+def test_a_bill_event_run_leaves_the_month_partitioned_marts_alone(tmp_path, monkeypatch, env):
+    """With the definitions loaded, a bill event's run covers the bills sync and what reads it
+    (bill marts, reconciliation), not the month-partitioned interval marts (no month range)."""
+    from dagster import AssetKey, build_sensor_context
+
+    from connectors.settings import load_settings
+    from orchestration.automation import build_notification_sensor
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("UTILITY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("UTILITY_VENDORS", raising=False)
+    app = create_receiver([VENDORS["bayou"].webhook], load_settings().lake_dir, env)
+    with SandboxServer(app, name="webhooks") as server:
+        httpx.post(f"{server.url}/webhooks/bayou/{BAYOU_TOKEN}", json=NEW_BILL).raise_for_status()
+
+    sensor = build_notification_sensor(VENDORS["bayou"])
+    requests = [r for r in sensor(build_sensor_context(cursor=None, definitions=defs)) if hasattr(r, "run_key")]
+    assert len(requests) == 1
+    selection = set(requests[0].asset_selection)
+    assert {AssetKey(["bayou", "bills"]), AssetKey(["marts", "fct_bills"]),
+            AssetKey(["marts", "fct_interval_reconciliation"])} <= selection
+    assert not selection & {AssetKey(["marts", "fct_intervals"]), AssetKey(["marts", "fct_interval_coverage"]),
+                            AssetKey(["bayou", "intervals"])}
+    assert not any(tag.startswith("dagster/asset_partition_range") for tag in requests[0].tags)
+
+
+# -- security: replays, size limits, binding, bodies kept out of logs --------------------------------
+
+
+class _Clock:
+    """The receiver's clock (create_receiver's `clock`), so a replay can be sent 'later' exactly."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_captured_request_replayed_verbatim_is_stored_once_then_refused_once_stale(tmp_path, env):
+    """Someone who captured a signed delivery resends it byte for byte (same timestamp and
+    signature): within Arc's 300 s tolerance it is a duplicate (stored once, answered 200), after it
+    a stale request (401); nothing new lands either way."""
+    clock = _Clock(float(int(time.time())))
+    lake_root = tmp_path / "lake"
+    app = create_receiver([ARC_SPEC], lake_root, env, clock=clock)
+    body = arc_event("new_utility_statement_available", id=777)
+    signed = arc_signature_headers(ARC_KEY, body, int(clock.now))
+    with SandboxServer(app, name="webhooks") as server:
+        first = httpx.post(f"{server.url}/webhooks/arcadia", content=body, headers=signed)
+        (path,) = inbox_files(lake_root, "arcadia")
+        stored = path.read_bytes()
+        clock.now += 299
+        replay = httpx.post(f"{server.url}/webhooks/arcadia", content=body, headers=signed)
+        clock.now += 2  # 301 s after signing
+        late = httpx.post(f"{server.url}/webhooks/arcadia", content=body, headers=signed)
+    assert first.status_code == 202
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    assert late.status_code == 401
+    assert inbox_files(lake_root, "arcadia") == [path] and path.read_bytes() == stored
+
+
+def test_a_bayou_delivery_replayed_is_stored_once(receiver):
+    """Bayou does not sign: its contract is the token, and a resent event is the same body."""
+    url, lake_root, _ = receiver
+    answers = [httpx.post(f"{url}/webhooks/bayou/{BAYOU_TOKEN}", json=NEW_BILL) for _ in range(3)]
+    assert [a.status_code for a in answers] == [202, 200, 200]
+    assert len(inbox_files(lake_root, "bayou")) == 1
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_bayou_oversized_bodies_are_refused_before_anything_is_stored(receiver, chunked):
+    """The 1 MiB default limit on the Bayou path, declared (Content-Length) or streamed."""
+    from connectors.webhooks import DEFAULT_MAX_BODY_BYTES
+
+    url, lake_root, _ = receiver
+    assert VENDORS["bayou"].webhook.max_body_bytes == DEFAULT_MAX_BODY_BYTES
+    padding = b" " * (DEFAULT_MAX_BODY_BYTES + 1 - len(json.dumps(NEW_BILL)))
+    body = json.dumps(NEW_BILL).encode() + padding
+
+    def chunks():
+        for start in range(0, len(body), 65536):
+            yield body[start:start + 65536]
+
+    response = httpx.post(f"{url}/webhooks/bayou/{BAYOU_TOKEN}", content=chunks() if chunked else body)
+    assert response.status_code == 413
+    assert not inbox_files(lake_root, "bayou")
+    # one byte less is a normal delivery
+    assert httpx.post(f"{url}/webhooks/bayou/{BAYOU_TOKEN}", content=body[:-1]).status_code == 202
+
+
+def test_an_oversized_forged_request_is_refused_without_being_read(receiver):
+    """Size is checked before the signature: a forger declaring 1 GiB gets 413 at once, without
+    the receiver waiting for (or verifying) the body. A raw socket: HTTP clients refuse to send
+    less than they declare."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url, lake_root, _ = receiver
+    address = urlsplit(url)
+    head = (f"POST /webhooks/arcadia HTTP/1.1\r\nHost: {address.hostname}\r\n"
+            f"Arc-Webhook-Signature: {'0' * 64}\r\nArc-Webhook-Timestamp: {int(time.time())}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {1 << 30}\r\n\r\n{{}}")
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(head.encode())
+        answer = connection.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert not inbox_files(lake_root, "arcadia")
+
+
+def test_the_receiver_binds_127_0_0_1_by_default():
+    """Every entry point defaults to loopback: `python -m connectors.webhooks`, `serve()`, and the
+    receiver `make ui` starts in the background."""
+    import inspect
+
+    from connectors.webhooks import receiver
+    from connectors.webhooks.__main__ import main
+    from orchestration.webhooks import start_background_receiver
+
+    assert receiver.DEFAULT_HOST == "127.0.0.1"
+    assert inspect.signature(receiver.serve).parameters["host"].default == "127.0.0.1"
+    source = inspect.getsource(main)
+    assert "default=DEFAULT_HOST" in source
+    assert "0.0.0.0" not in inspect.getsource(start_background_receiver)
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the TCP sockets listening on `port` (Linux /proc/net/tcp*)."""
+    import ipaddress
+
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, state = fields[1], fields[3]
+            host, port_hex = address.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A = LISTEN
+                continue
+            raw = bytes.fromhex(host)
+            # /proc stores each 32-bit word little-endian
+            words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(str(ipaddress.ip_address(words)))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
+def test_python_m_connectors_webhooks_listens_on_loopback_only(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "UTILITY_DATA_DIR": str(tmp_path / "data"), "UTILITY_WEBHOOK_PORT": str(port),
+           "BAYOU_WEBHOOK_TOKEN": BAYOU_TOKEN}
+    env.pop("UTILITY_VENDORS", None)
+    process = subprocess.Popen([sys.executable, "-m", "connectors.webhooks"], env=env,
+                               cwd=Path(__file__).resolve().parents[2],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode()
+            assert time.monotonic() < deadline, "the receiver did not start"
+            time.sleep(0.2)
+        assert _listening_addresses(port) == {"127.0.0.1"}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    output = process.stdout.read().decode()
+    assert f"http://127.0.0.1:{port}" in output and BAYOU_TOKEN not in output
+
+
+def test_request_bodies_with_secrets_never_reach_any_log(receiver, caplog, env):
+    """A body full of secrets, through every outcome (accepted, duplicate, forged, stale,
+    unauthenticated, not JSON, oversized, signing key unset), at DEBUG on every logger: neither
+    the secrets nor the body's other values are logged, and rejected bodies are not stored."""
+    url, lake_root, _ = receiver
+    secrets = {"password": "hunter2-body-SECRET-91f3", "access_token": "tok-body-SECRET-7c2d",
+               "account_number": "ACCT-body-SECRET-5510"}
+    body = arc_event("utility_credential_verified", **secrets)
+    now = int(time.time())
+    bayou_body = json.dumps(bayou_event("new_bill", {"id": 5, "customer_id": 6, **secrets})).encode()
+    with caplog.at_level(logging.DEBUG):
+        assert post_arc(url, body).status_code == 202
+        assert post_arc(url, body).status_code == 200
+        forged = _signed(body, now)
+        forged["Arc-Webhook-Signature"] = "f" * 64
+        assert httpx.post(f"{url}/webhooks/arcadia", content=body, headers=forged).status_code == 401
+        assert post_arc(url, body, timestamp=now - 3600).status_code == 401
+        broken = body[:-1]
+        assert post_arc(url, broken).status_code == 400
+        big = body + b" " * SMALL_LIMIT
+        assert post_arc(url, big).status_code == 413
+        assert httpx.post(f"{url}/webhooks/bayou/{BAYOU_TOKEN}", content=bayou_body).status_code == 202
+        assert httpx.post(f"{url}/webhooks/bayou/wrong-token", content=bayou_body).status_code == 401
+        del env["ARCADIA_WEBHOOK_SIGNING_KEY"]
+        assert post_arc(url, body).status_code == 503
+    assert [r for r in caplog.records if r.name.startswith("connectors.webhooks")], "the receiver logged nothing"
+    text = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    for value in (*secrets.values(), ARC_KEY, BAYOU_TOKEN):
+        assert value not in text, value
+    # only the accepted events were stored, and only their bodies (no signature, no token)
+    stored = [p.read_text() for p in (lake_root / "inbox").rglob("*.json")]
+    assert len(stored) == 2
+    assert not any(ARC_KEY in s or BAYOU_TOKEN in s or "Arc-Webhook-Signature".lower() in s.lower() for s in stored)

@@ -1,8 +1,9 @@
 {#-
     One row per vendor, customer and meter: the vendors' conformed meters, plus meters only
-    seen in (in-policy) interval data, whose commodity comes from the readings. Reads the
-    intermediate view, not fct_intervals: the month-partitioned interval marts are built after
-    the rest of the warehouse (orchestration/dbt.py) and may hold only some months.
+    seen in (in-policy) interval data, whose commodity comes from the readings, and the local
+    time zone of the meters whose vendor gives one. Reads int_interval_meters (an aggregate per
+    meter), not fct_intervals: the month-partitioned interval marts are built after the rest of
+    the warehouse (orchestration/dbt.py) and may hold only some months.
 -#}
 with
 
@@ -14,13 +15,7 @@ meters as (
 
 interval_meters as (
 
-    select
-        vendor,
-        vendor_customer_id,
-        vendor_meter_id,
-        max(commodity) as commodity
-    from {{ ref('int_intervals__policy_applied') }}
-    group by vendor, vendor_customer_id, vendor_meter_id
+    select * from {{ ref('int_interval_meters') }}
 
 ),
 
@@ -56,7 +51,9 @@ all_meters as (
 
 time_zones as (
 
-    select * from {{ ref('int_interval_meter_time_zones') }}
+    select vendor, vendor_customer_id, vendor_meter_id, time_zone
+    from interval_meters
+    where time_zone is not null
 
 ),
 

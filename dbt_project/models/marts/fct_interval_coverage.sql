@@ -2,8 +2,9 @@
     One row per interval meter and local day, from its first to its last in-policy reading:
     readings expected versus present, so gaps are visible, and the conflicts the vendor reported.
 
-    * Time zone: the meter's local zone when the vendor gives one (int_interval_meter_time_zones,
-      today WattzOn), else UTC. Days are local calendar days [local midnight, next local midnight).
+    * Time zone: the meter's local zone when the vendor gives one (fct_intervals.time_zone, the
+      zone of the meter's most recent reading; today WattzOn), else UTC. Days are local calendar
+      days [local midnight, next local midnight).
     * Granularity: the mode of the readings' length (interval_end - interval_start, minutes) per
       meter; ties go to the shortest.
     * expected_readings: the day's length / granularity (15 minutes: 96, 92 on a spring-forward
@@ -14,20 +15,28 @@
     Reads fct_intervals (the in-policy readings, deduplicated once). A customer's policy windows
     are contiguous ([link - N months, link) and [link, open)), so every day between a meter's
     first and last reading is in policy.
+
+    Incremental like fct_intervals (macros/partitions.sql), by day: a run given a window rebuilds
+    the local days that overlap it (from the readings of the window widened by a day, enough for
+    any zone), and every day of the meters whose profile (first reading, last reading end,
+    granularity, zone: the columns every row carries) changed, which the pre-hook finds by
+    comparing the stored profile with fct_intervals (macros/coverage.sql). A run without
+    a window, and --full-refresh, rebuild every day: the same rows.
 -#}
+{{ config(
+    materialized='incremental',
+    tags=['month_partitioned'],
+    incremental_strategy='append',
+    pre_hook="{{ delete_coverage_days() }}",
+    on_schema_change='fail',
+) }}
 with
 
 intervals as (
 
     select
         meter_key,
-        vendor,
-        vendor_customer_id,
-        vendor_meter_id,
-        commodity,
-        unit,
         interval_start,
-        interval_end,
         usage,
         net_usage_kwh,
         has_conflict
@@ -35,72 +44,34 @@ intervals as (
 
 ),
 
-time_zones as (
+reading_groups as (
 
-    select * from {{ ref('int_interval_meter_time_zones') }}
-
-),
-
-interval_lengths as (
-
-    select
-        meter_key,
-        {{ minutes_between('interval_start', 'interval_end') }} as length_minutes,
-        count(*) as n_readings
-    from intervals
-    where interval_end > interval_start
-    group by meter_key, {{ minutes_between('interval_start', 'interval_end') }}
-
-),
-
-granularities as (
-
-    {{ dedupe_latest('interval_lengths', ['meter_key'], ['n_readings desc', 'length_minutes asc']) }}
-
-),
-
-meters as (
-
-    select
-        meter_key,
-        vendor,
-        vendor_customer_id,
-        vendor_meter_id,
-        max(commodity) as commodity,
-        max(unit) as unit,
-        min(interval_start) as first_reading_start,
-        max(interval_start) as last_reading_start
-    from intervals
-    group by meter_key, vendor, vendor_customer_id, vendor_meter_id
+    {{ coverage_reading_groups() }}
 
 ),
 
 meter_profiles as (
 
-    select
-        meters.meter_key,
-        meters.vendor,
-        meters.vendor_customer_id,
-        meters.vendor_meter_id,
-        meters.commodity,
-        meters.unit,
-        coalesce(time_zones.time_zone, 'UTC') as time_zone,
-        time_zones.time_zone is not null as is_local_time_zone,
-        granularities.length_minutes as granularity_minutes,
-        meters.first_reading_start,
-        {{ dbt.dateadd('minute', 'coalesce(granularities.length_minutes, 0)', 'meters.last_reading_start') }}
-            as last_reading_end,
-        {{ local_date('meters.first_reading_start', "coalesce(time_zones.time_zone, 'UTC')") }} as first_local_date,
-        {{ local_date('meters.last_reading_start', "coalesce(time_zones.time_zone, 'UTC')") }} as last_local_date
-    from meters
-    left join time_zones
-        on meters.vendor = time_zones.vendor
-        and meters.vendor_customer_id = time_zones.vendor_customer_id
-        and meters.vendor_meter_id = time_zones.vendor_meter_id
-    left join granularities
-        on meters.meter_key = granularities.meter_key
+    {{ coverage_meter_profiles('reading_groups') }}
 
 ),
+
+{% if is_incremental() %}
+{#- After the pre-hook: the meters with no stored day are rebuilt whole (new or changed). -#}
+stored_meters as (
+
+    select distinct meter_key from {{ this }}
+
+),
+
+rebuilt_meters as (
+
+    select meter_key
+    from meter_profiles
+    where meter_key not in (select meter_key from stored_meters)
+
+),
+{% endif %}
 
 meter_days as (
 
@@ -115,30 +86,52 @@ meter_days as (
 day_bounds as (
 
     select
-        meter_key,
-        local_date,
-        {{ local_midnight('local_date', 'time_zone') }} as day_starts_at,
-        {{ local_midnight(next_day('local_date'), 'time_zone') }} as day_ends_at
+        meter_days.meter_key,
+        meter_days.local_date,
+        {{ local_midnight('meter_days.local_date', 'meter_days.time_zone') }} as day_starts_at,
+        {{ local_midnight(next_day('meter_days.local_date'), 'meter_days.time_zone') }} as day_ends_at
     from meter_days
+
+),
+
+rebuilt_days as (
+
+    select *
+    from day_bounds
+    {% if is_incremental() %}
+    where {{ interval_window_overlaps('day_starts_at', 'day_ends_at') }}
+        or meter_key in (select meter_key from rebuilt_meters)
+    {% endif %}
+
+),
+
+rebuilt_readings as (
+
+    select intervals.*
+    from intervals
+    {% if is_incremental() %}
+    where {{ interval_window_condition('interval_start', margin_days=1) }}
+        or meter_key in (select meter_key from rebuilt_meters)
+    {% endif %}
 
 ),
 
 daily_readings as (
 
     select
-        intervals.meter_key,
-        {{ local_date('intervals.interval_start', 'meter_profiles.time_zone') }} as local_date,
-        count(intervals.usage) as present_readings,
-        count(*) - count(intervals.usage) as null_readings,
-        count(case when intervals.has_conflict then 1 end) as conflicting_readings,
-        sum(intervals.usage) as usage,
-        sum(intervals.net_usage_kwh) as net_usage_kwh
-    from intervals
+        rebuilt_readings.meter_key,
+        {{ local_date('rebuilt_readings.interval_start', 'meter_profiles.time_zone') }} as local_date,
+        count(rebuilt_readings.usage) as present_readings,
+        count(*) - count(rebuilt_readings.usage) as null_readings,
+        count(case when rebuilt_readings.has_conflict then 1 end) as conflicting_readings,
+        {{ exact_sum("rebuilt_readings.usage") }} as usage,
+        {{ exact_sum("rebuilt_readings.net_usage_kwh") }} as net_usage_kwh
+    from rebuilt_readings
     inner join meter_profiles
-        on intervals.meter_key = meter_profiles.meter_key
+        on rebuilt_readings.meter_key = meter_profiles.meter_key
     group by
-        intervals.meter_key,
-        {{ local_date('intervals.interval_start', 'meter_profiles.time_zone') }}
+        rebuilt_readings.meter_key,
+        {{ local_date('rebuilt_readings.interval_start', 'meter_profiles.time_zone') }}
 
 ),
 
@@ -154,26 +147,28 @@ days as (
         meter_profiles.time_zone,
         meter_profiles.is_local_time_zone,
         meter_profiles.granularity_minutes,
-        day_bounds.local_date,
-        day_bounds.day_starts_at,
-        day_bounds.day_ends_at,
-        meter_profiles.first_reading_start > day_bounds.day_starts_at
-            or meter_profiles.last_reading_end < day_bounds.day_ends_at as is_partial_day,
+        meter_profiles.first_reading_start,
+        meter_profiles.last_reading_end,
+        rebuilt_days.local_date,
+        rebuilt_days.day_starts_at,
+        rebuilt_days.day_ends_at,
+        meter_profiles.first_reading_start > rebuilt_days.day_starts_at
+            or meter_profiles.last_reading_end < rebuilt_days.day_ends_at as is_partial_day,
         {{ expected_readings(
-            'greatest(day_bounds.day_starts_at, meter_profiles.first_reading_start)',
-            'least(day_bounds.day_ends_at, meter_profiles.last_reading_end)',
+            'greatest(rebuilt_days.day_starts_at, meter_profiles.first_reading_start)',
+            'least(rebuilt_days.day_ends_at, meter_profiles.last_reading_end)',
             'meter_profiles.granularity_minutes') }} as expected_readings,
         coalesce(daily_readings.present_readings, 0) as present_readings,
         coalesce(daily_readings.null_readings, 0) as null_readings,
         coalesce(daily_readings.conflicting_readings, 0) as conflicting_readings,
         daily_readings.usage,
         daily_readings.net_usage_kwh
-    from day_bounds
+    from rebuilt_days
     inner join meter_profiles
-        on day_bounds.meter_key = meter_profiles.meter_key
+        on rebuilt_days.meter_key = meter_profiles.meter_key
     left join daily_readings
-        on day_bounds.meter_key = daily_readings.meter_key
-        and day_bounds.local_date = daily_readings.local_date
+        on rebuilt_days.meter_key = daily_readings.meter_key
+        and rebuilt_days.local_date = daily_readings.local_date
 
 ),
 
@@ -190,6 +185,8 @@ final as (
         time_zone,
         is_local_time_zone,
         granularity_minutes,
+        first_reading_start,
+        last_reading_end,
         day_starts_at,
         day_ends_at,
         is_partial_day,

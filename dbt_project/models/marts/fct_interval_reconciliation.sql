@@ -133,8 +133,8 @@ period_readings as (
         sum(coverage.present_readings) as present_readings,
         sum(coverage.null_readings) as null_readings,
         sum(coverage.conflicting_readings) as conflicting_readings,
-        sum(coverage.usage) as interval_usage_kwh,
-        sum(coverage.net_usage_kwh) as interval_net_usage_kwh
+        {{ exact_sum("coverage.usage") }} as interval_usage_kwh,
+        {{ exact_sum("coverage.net_usage_kwh") }} as interval_net_usage_kwh
     from period_bounds
     inner join coverage
         on period_bounds.meter_key = coverage.meter_key

@@ -4,6 +4,7 @@
 -#}
 {{ config(
     materialized='incremental',
+    tags=['month_partitioned'],
     incremental_strategy='append',
     pre_hook="{{ delete_interval_window('interval_start') }}",
     on_schema_change='fail',
@@ -27,6 +28,7 @@ final as (
         commodity,
         interval_start,
         interval_end,
+        time_zone,
         usage,
         unit,
         generation_kwh,

@@ -27,6 +27,7 @@ final as (
         cast('electric' as {{ type_text() }}) as commodity,
         cast(interval_start as {{ type_timestamp_tz() }}) as interval_start,
         cast(interval_end as {{ type_timestamp_tz() }}) as interval_end,
+        cast(null as {{ type_text() }}) as time_zone,
         cast(
             case
                 when coalesce(is_null_kwh, false) then null

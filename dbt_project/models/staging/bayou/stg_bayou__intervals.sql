@@ -76,6 +76,7 @@ final as (
         is_commodity_inferred,
         interval_start,
         interval_end,
+        cast(null as {{ type_text() }}) as time_zone,
         case commodity
             when 'electric' then electricity_usage_kwh
             when 'gas' then gas_usage_therm

@@ -23,6 +23,7 @@ final as (
         cast('electric' as {{ type_text() }}) as commodity,
         cast(interval_start as {{ type_timestamp_tz() }}) as interval_start,
         cast(interval_end as {{ type_timestamp_tz() }}) as interval_end,
+        cast(nullif(timezone, '') as {{ type_text() }}) as time_zone,
         cast(usage_kwh as {{ type_double() }}) as usage,
         cast('kWh' as {{ type_text() }}) as unit,
         cast(null as {{ type_double() }}) as generation_kwh,
