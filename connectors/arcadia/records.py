@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from ..core.records import Day, JsonText, Number, Text, Timestamp, VendorRecord, Whole
+from ..core.records import (
+    MAX_BILL_QUANTITY,
+    Day,
+    JsonText,
+    Number,
+    Text,
+    Timestamp,
+    VendorRecord,
+    Whole,
+    check_period,
+    check_quantity,
+)
 
 
 class User(VendorRecord):
@@ -28,6 +39,10 @@ class UtilityCredential(VendorRecord):
     created_at: Timestamp = None
     updated_at: Timestamp = None
     sandboxed: bool | None = None
+
+    @model_validator(mode="after")
+    def _has_id(self) -> UtilityCredential:
+        return _needs_id(self)
 
 
 class MostRecentTariff(VendorRecord):
@@ -59,6 +74,10 @@ class UtilityMeter(VendorRecord):
     updated_at: Timestamp = None
     sandboxed: bool | None = None
 
+    @model_validator(mode="after")
+    def _has_id(self) -> UtilityMeter:
+        return _needs_id(self)
+
 
 class UtilityAccount(VendorRecord):
     id: Whole
@@ -85,6 +104,10 @@ class UtilityAccount(VendorRecord):
     utility_meters: list[UtilityMeter] = Field(default_factory=list)
     sandboxed: bool | None = None
 
+    @model_validator(mode="after")
+    def _has_id(self) -> UtilityAccount:
+        return _needs_id(self)
+
 
 class UtilityStatement(VendorRecord):
     id: Whole
@@ -108,3 +131,18 @@ class UtilityStatement(VendorRecord):
     created_at: Timestamp = None
     updated_at: Timestamp = None
     sandboxed: bool | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> UtilityStatement:
+        _needs_id(self)
+        check_period(self.service_start_date, self.service_end_date, "service_start_date", "service_end_date")
+        # `kwh` is the statement's net usage: negative for a net-metered account that exported more.
+        check_quantity(self.kwh, "kwh", MAX_BILL_QUANTITY, may_be_negative=True, unit="kWh")
+        return self
+
+
+def _needs_id(record):
+    """`id: null` passes the tolerant type: the key is required all the same."""
+    if record.id is None:
+        raise ValueError("id: missing")
+    return record

@@ -8,18 +8,19 @@ The policy's customer is the utility credential (linked at its `created_at`).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core.errors import VendorError
 from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
-from ..core.records import Parsed, to_json_text
+from ..core.records import MAX_READING_KWH, MIN_YEAR, Parsed, to_float, to_json_text, to_timestamp
 from ..core.vendor import SyncContext, SyncResult
 from ..lake import query_dataset, read_latest
 from ..policy import CustomerLink, midnight_utc
@@ -54,10 +55,14 @@ def _quarantine_rejected(quarantine: Quarantine, entity: str, parsed: Parsed, ex
 
 
 def _latest(records: list, key: str = "id") -> list:
-    """Keep the last version of records met twice while paging (updated mid-sync)."""
+    """Keep the latest version of records met twice while paging (updated mid-sync): the greatest
+    `updated_at`, and of equal ones the last met (lists are paged in `updated_at` order)."""
     by_id: dict[Any, Any] = {}
     for record in records:
-        by_id[getattr(record, key)] = record
+        seen = by_id.get(getattr(record, key))
+        if seen is None or seen.updated_at is None or (record.updated_at is not None
+                                                       and record.updated_at >= seen.updated_at):
+            by_id[getattr(record, key)] = record
     return list(by_id.values())
 
 
@@ -272,25 +277,134 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
 # -- intervals -------------------------------------------------------------------------------------
 
 
-def intervals_table(items: list, *, meter_id: str, account_id: str | None, credential_id: str | None,
-                    load_id: str, extracted_at: datetime) -> pa.Table:
-    if not all(isinstance(i, dict) for i in items):
-        raise ValueError("an interval item is not an object")
-    n = len(items)
+# A reading's plausible values (docs: Bad input): `net_kwh` (consumption - generation) may be negative,
+# consumption and generation may not; none beyond one GWh in a reading.
+MAX_READING = float(MAX_READING_KWH)
+EARLIEST_START = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+
+
+def _bulk_columns(items: list[dict]) -> dict[str, pa.Array]:
+    """Arrow arrays straight from the items (raises on a value Arrow cannot take as is)."""
     column = lambda name: [i.get(name) for i in items]  # noqa: E731
-    return pa.table({
-        "meter_id": pa.array([meter_id] * n, pa.string()),
-        "account_id": pa.array([account_id] * n, pa.string()),
-        "credential_id": pa.array([credential_id] * n, pa.string()),
+    return {
         "interval_start": pa.array(column("start_time"), pa.string()).cast(TS),
         "interval_end": pa.array(column("end_time"), pa.string()).cast(TS),
         "consumption_kwh": pa.array(column("consumption_kwh"), pa.float64()),
         "generation_kwh": pa.array(column("generation_kwh"), pa.float64()),
         "net_kwh": pa.array([i.get("net_kwh", i.get("kwh")) for i in items], pa.float64()),
         "is_null_kwh": pa.array([bool(i.get("is_null_kwh")) for i in items], pa.bool_()),
+    }
+
+
+def _item_values(item: Any) -> dict | str:
+    """One item converted with the tolerant field types, or why it cannot be (naming the field)."""
+    if not isinstance(item, dict):
+        return f"interval item is not a JSON object (got {type(item).__name__})"
+    values: dict[str, Any] = {}
+    for name, column, convert in (("start_time", "interval_start", to_timestamp),
+                                  ("end_time", "interval_end", to_timestamp),
+                                  ("consumption_kwh", "consumption_kwh", to_float),
+                                  ("generation_kwh", "generation_kwh", to_float),
+                                  ("net_kwh", "net_kwh", to_float)):
+        raw = item.get(name, item.get("kwh")) if name == "net_kwh" else item.get(name)
+        try:
+            values[column] = convert(raw)
+        except ValueError as exc:
+            return f"{name}: {exc}"
+    values["is_null_kwh"] = bool(item.get("is_null_kwh"))
+    return values
+
+
+def _implausible(columns: dict[str, pa.Array]) -> pa.Array:
+    """Boolean mask (no nulls): no start or end, end not after start, a start before MIN_YEAR,
+    negative consumption or generation, a value that is NaN or beyond MAX_READING."""
+    start, end = columns["interval_start"], columns["interval_end"]
+    bad = pc.or_(pc.less_equal(end, start), pc.less(start, pa.scalar(EARLIEST_START, TS)))
+    for name in ("consumption_kwh", "generation_kwh", "net_kwh"):
+        values = columns[name]
+        out = pc.or_(pc.greater(pc.abs(values), MAX_READING), pc.is_nan(values))
+        if name != "net_kwh":
+            out = pc.or_(out, pc.less(values, 0))
+        bad = pc.or_(bad, pc.fill_null(out, False))
+    return pc.fill_null(bad, True)
+
+
+def _problem(values: dict) -> str | None:
+    """What `_implausible` finds in one converted item, naming the field; None when nothing."""
+    start, end = values["interval_start"], values["interval_end"]
+    if start is None or end is None:
+        return "start_time/end_time: missing"
+    if start < EARLIEST_START:
+        return f"start_time: implausible timestamp {start.isoformat()} (before {MIN_YEAR})"
+    if end <= start:
+        return f"end_time: {end.isoformat()} is not after start_time {start.isoformat()}"
+    for name in ("consumption_kwh", "generation_kwh", "net_kwh"):
+        value = values[name]
+        if value is None:
+            continue
+        if value != value:
+            return f"{name}: not a number (NaN)"
+        if value < 0 and name != "net_kwh":
+            return f"{name}: negative usage {value!r} kWh (only net_kwh may be negative)"
+        if abs(value) > MAX_READING:
+            return f"{name}: implausible usage {value!r} kWh in one reading (limit {MAX_READING:,.0f})"
+    return None
+
+
+def intervals_table(items: list, *, meter_id: str, account_id: str | None, credential_id: str | None,
+                    load_id: str, extracted_at: datetime) -> tuple[pa.Table, list[tuple[Any, str]]]:
+    """The items of one interval answer as lake rows, and the items rejected as (raw, reason).
+
+    Arrow converts the items in bulk; only when that fails, or a check finds an implausible or
+    repeated reading, is each item looked at in Python. A start time sent twice with different
+    values: the first lands (docs: Bad input)."""
+    columns, rejected = None, []
+    if all(isinstance(i, dict) for i in items):
+        try:
+            columns = _bulk_columns(items)
+        except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            columns = None
+    if columns is not None and len(items) > 1:
+        starts = columns["interval_start"]
+        if pc.any(pc.less_equal(starts.slice(1), starts.slice(0, len(starts) - 1))).as_py():
+            columns = None  # repeated or unsorted start times: sort them out item by item
+    if columns is not None and pc.any(_implausible(columns)).as_py():
+        columns = None
+    if columns is None:
+        kept: list[dict] = []
+        first_at: dict[Any, Any] = {}
+        for item in items:
+            values = _item_values(item)
+            if isinstance(values, str):
+                rejected.append((item, values))
+                continue
+            problem = _problem(values)
+            if problem is None and values["interval_start"] in first_at:
+                if item != first_at[values["interval_start"]]:
+                    rejected.append((item, f"start_time: duplicate reading at {values['interval_start'].isoformat()} "
+                                           f"with different values (the first one is kept)"))
+                continue
+            if problem is not None:
+                rejected.append((item, problem))
+                continue
+            first_at[values["interval_start"]] = item
+            kept.append(values)
+        columns = {
+            name: pa.array([v[name] for v in kept], TS if name.startswith("interval_") else
+                           pa.bool_() if name == "is_null_kwh" else pa.float64())
+            for name in ("interval_start", "interval_end", "consumption_kwh", "generation_kwh", "net_kwh",
+                         "is_null_kwh")
+        }
+    n = len(columns["interval_start"])
+    table = pa.table({
+        "meter_id": pa.array([meter_id] * n, pa.string()),
+        "account_id": pa.array([account_id] * n, pa.string()),
+        "credential_id": pa.array([credential_id] * n, pa.string()),
+        **columns,
         "_load_id": pa.array([load_id] * n, pa.string()),
         "_extracted_at": pa.array([extracted_at] * n, TS),
     })
+    return table, rejected
 
 
 def sync_intervals(ctx: SyncContext) -> SyncResult:
@@ -343,14 +457,13 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
     with ctx.lake.writer(VENDOR, INTERVALS, ctx.load_id) as writer:
         for (meter, windows, start, end), items, extracted_at in client.http.map_concurrent(fetch, tasks):
             counters["requests"] += 1
-            try:
-                table = intervals_table(items, meter_id=meter["meter_id"], account_id=meter["account_id"],
-                                        credential_id=meter["credential_id"], load_id=ctx.load_id,
-                                        extracted_at=extracted_at)
-            except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                quarantine.add("intervals", {"meter_id": meter["meter_id"], "items": len(items)}, str(exc),
-                               extracted_at, record_id=meter["meter_id"])
-                continue
+            table, rejected = intervals_table(items, meter_id=meter["meter_id"], account_id=meter["account_id"],
+                                              credential_id=meter["credential_id"], load_id=ctx.load_id,
+                                              extracted_at=extracted_at)
+            for raw, reason in rejected:
+                quarantine.add("intervals", {"meter_id": meter["meter_id"], **raw} if isinstance(raw, dict)
+                               else {"meter_id": meter["meter_id"], "item": raw}, reason, extracted_at,
+                               record_id=meter["meter_id"])
             keep = in_windows(table["interval_start"], windows)
             kept = table.filter(keep)
             counters["readings_outside_policy"] += table.num_rows - kept.num_rows

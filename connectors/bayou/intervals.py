@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import orjson
@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from ..core.quarantine import Quarantine
-from ..core.records import to_float, to_text, to_timestamp
+from ..core.records import MAX_DEMAND_KW, MAX_READING_KWH, MAX_READING_THERMS, MIN_YEAR, to_float, to_text, to_timestamp
 from ..policy import Window, midnight_utc
 from .client import _iso
 from .entities import INTERVALS, TS
@@ -50,6 +50,19 @@ VALUE_FIELDS = (
 )
 TIMESTAMP_FIELDS = (("start", "interval_start"), ("end", "interval_end"),
                     ("created_at", "created_at"), ("updated_at", "updated_at"))
+
+# What a landed reading may hold (docs: Bad input). Only the net value may be negative (export
+# above use on a net-metered meter); every value has a ceiling far above any real meter.
+READING_LIMITS = {
+    "electricity_consumption_wh": float(MAX_READING_KWH * 1000),
+    "net_electricity_consumption_wh": float(MAX_READING_KWH * 1000),
+    "generated_electricity_wh": float(MAX_READING_KWH * 1000),
+    "electricity_demand_w": float(MAX_DEMAND_KW * 1000),
+    "gas_consumption_therms": float(MAX_READING_THERMS),
+}
+MAY_BE_NEGATIVE = frozenset({"net_electricity_consumption_wh"})
+EARLIEST_START = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+_SOURCE_OF = {column: source for source, column in VALUE_FIELDS + TIMESTAMP_FIELDS}
 
 
 @dataclass
@@ -159,13 +172,25 @@ def _parse_python(
         readings = meter.get("intervals") if isinstance(meter, dict) else None
         if not meter_id or not isinstance(readings, list):
             quarantine.add("intervals", meter, "interval meter without id or intervals array", extracted_at)
+            batch.quarantined += 1
             continue
         batch.meters.add(meter_id)
+        first_at: dict = {}  # start -> the reading first sent for it (the first one lands)
         for reading in readings:
             batch.received += 1
             row = _reading_row(reading, meter_id, quarantine, extracted_at)
             if row is None:
+                batch.quarantined += 1
                 continue
+            start = row["interval_start"]
+            if start in first_at:
+                if reading != first_at[start]:
+                    quarantine.add("intervals", {"meter_id": meter_id, **reading},
+                                   f"start: duplicate reading for meter {meter_id} at {start} with different values "
+                                   f"(the first one in the answer is kept)", extracted_at, record_id=meter_id)
+                    batch.quarantined += 1
+                continue  # an exact repeat lands once
+            first_at[start] = reading
             for name, value in row.items():
                 columns[name].append(value)
     if not columns["meter_id"]:
@@ -175,11 +200,21 @@ def _parse_python(
         arrays = {name: _to_arrow(values, INTERVALS.schema.field(name).type) for name, values in columns.items()}
     except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError):
         columns["customer_id"] = [customer_id] * len(columns["meter_id"])  # quarantined rows show it
+        before = len(columns["meter_id"])
         columns = _drop_unreadable_rows(columns, quarantine, extracted_at)
         del columns["customer_id"]
-        batch.quarantined = len(quarantine)
+        batch.quarantined += before - len(columns["meter_id"])
         arrays = {name: _to_arrow(values, INTERVALS.schema.field(name).type) for name, values in columns.items()}
-    _finish(batch, pa.table(arrays), customer_id=customer_id, windows=windows, load_id=load_id,
+    table = pa.table(arrays)
+    bad = implausible_readings(table) if table.num_rows else pa.array([], pa.bool_())
+    if pc.any(bad).as_py():
+        for i in pc.indices_nonzero(bad).to_pylist():
+            raw = {"customer_id": customer_id, **{name: values[i] for name, values in columns.items()}}
+            quarantine.add("intervals", raw, f"unreadable reading: {reading_problem(table.slice(i, 1).to_pylist()[0])}",
+                           extracted_at, record_id=raw["meter_id"])
+            batch.quarantined += 1
+        table = table.filter(pc.invert(bad))
+    _finish(batch, table, customer_id=customer_id, windows=windows, load_id=load_id,
             extracted_at=extracted_at)
     return batch
 
@@ -306,7 +341,62 @@ def _native_table(body: bytes) -> tuple[pa.Table | None, int, set[str], int]:
         columns, conflicting_fields, conflict_values_json, conflicts = _resolve_conflicts(columns, slots)
     columns["conflicting_fields"] = conflicting_fields
     columns["conflict_values_json"] = conflict_values_json
-    return pa.table(columns), received, set(ids), conflicts
+    table = pa.table(columns)
+    # Impossible readings and repeated start times are rare: the Python path quarantines them.
+    if pc.any(implausible_readings(table)).as_py():
+        raise _Fallback("an implausible reading (end not after start, a placeholder date, a negative or absurd value)")
+    if _repeats_a_start(table["interval_start"], parents):
+        raise _Fallback("a meter's readings are not in strictly increasing start order")
+    return table, received, set(ids), conflicts
+
+
+def implausible_readings(table: pa.Table) -> pa.Array:
+    """Boolean mask (no nulls) of readings the lake must not hold, with Arrow compute only: the
+    end not after the start, a start before MIN_YEAR, a negative value where only the net value
+    may be negative, or a value beyond READING_LIMITS. A missing start or end counts as bad."""
+    start, end = table["interval_start"], table["interval_end"]
+    bad = pc.or_(pc.less_equal(end, start), pc.less(start, pa.scalar(EARLIEST_START, TS)))
+    for column, limit in READING_LIMITS.items():
+        values = table[column]
+        if values.null_count == len(values):
+            continue
+        out_of_range = pc.or_(pc.greater(pc.abs(values), limit), pc.is_nan(values))
+        if column not in MAY_BE_NEGATIVE:
+            out_of_range = pc.or_(out_of_range, pc.less(values, 0))
+        bad = pc.or_(bad, pc.fill_null(out_of_range, False))
+    return pc.fill_null(bad, True)
+
+
+def _repeats_a_start(starts, parents: pa.Array) -> bool:
+    """True when a meter's start times do not strictly increase (a repeated or unsorted reading)."""
+    if len(starts) < 2:
+        return False
+    starts = starts.combine_chunks() if isinstance(starts, pa.ChunkedArray) else starts
+    same_meter = pc.equal(parents.slice(1), parents.slice(0, len(parents) - 1))
+    not_later = pc.less_equal(starts.slice(1), starts.slice(0, len(starts) - 1))
+    return bool(pc.any(pc.and_(same_meter, not_later)).as_py())
+
+
+def reading_problem(row: dict) -> str:
+    """Why `implausible_readings` flagged this (converted) reading, naming the field."""
+    start, end = row.get("interval_start"), row.get("interval_end")
+    if start is None or end is None:
+        return "start/end: missing"
+    if start < EARLIEST_START:
+        return f"start: implausible timestamp {start.isoformat()} (before {MIN_YEAR})"
+    if end <= start:
+        return f"end: interval end {end.isoformat()} is not after start {start.isoformat()}"
+    for column, limit in READING_LIMITS.items():
+        value = row.get(column)
+        if value is None:
+            continue
+        if value != value:
+            return f"{_SOURCE_OF[column]}: not a number (NaN)"
+        if value < 0 and column not in MAY_BE_NEGATIVE:
+            return f"{_SOURCE_OF[column]}: negative usage {value!r} (only net_electricity_consumption may be negative)"
+        if abs(value) > limit:
+            return f"{_SOURCE_OF[column]}: implausible value {value!r} (limit {limit:,.0f})"
+    return "implausible reading"
 
 
 def _rewrite_conflict_arrays(body: bytes) -> bytes:
@@ -418,16 +508,20 @@ def _drop_unreadable_rows(columns: dict[str, list], quarantine: Quarantine, extr
     kept: dict[str, list] = {name: [] for name in names}
     for i in range(len(columns["meter_id"])):
         row = {name: columns[name][i] for name in names}
+        converted, field_name = {}, "end"
         try:
-            converted = {
-                name: (to_timestamp(v) if INTERVALS.schema.field(name).type == TS
-                       else to_float(v) if pa.types.is_floating(INTERVALS.schema.field(name).type) else v)
-                for name, v in row.items()
-            }
+            for name, v in row.items():
+                field_name = _SOURCE_OF.get(name, name)
+                kind = INTERVALS.schema.field(name).type
+                converted[name] = (to_timestamp(v) if kind == TS else to_float(v) if pa.types.is_floating(kind)
+                                   else v)
+            field_name = "end"
             if converted["interval_end"] <= converted["interval_start"]:
                 raise ValueError(f"interval end {row['interval_end']} is not after start {row['interval_start']}")
         except (ValueError, TypeError) as exc:
-            quarantine.add("intervals", row, f"unreadable reading: {exc}", extracted_at, record_id=row["meter_id"])
+            # The reason names the Bayou field last, so it reads "unreadable reading: <problem> (<field>)".
+            quarantine.add("intervals", row, f"unreadable reading: {exc} ({field_name})", extracted_at,
+                           record_id=row["meter_id"])
             continue
         for name in names:
             kept[name].append(converted[name])

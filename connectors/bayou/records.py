@@ -14,7 +14,24 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from ..core.records import Day, JsonText, Number, Text, Timestamp, VendorRecord, Whole
+from ..core.records import (
+    MAX_BILL_QUANTITY,
+    Day,
+    JsonText,
+    Number,
+    Text,
+    Timestamp,
+    VendorRecord,
+    Whole,
+    check_period,
+    check_quantity,
+)
+
+# Bayou sends electricity in Wh: the bill limit (MAX_BILL_QUANTITY, in kWh) times 1000.
+MAX_BILL_WH = MAX_BILL_QUANTITY * 1000
+# `gas_consumption_unit` decides what `gas_consumption` means: `therms|ccf` (the contract), and the
+# spellings dbt's normalize_gas_unit knows. Another unit would land a number nobody can read.
+GAS_UNITS = frozenset({"therms", "therm", "thm", "ccf"})
 
 
 class Tariff(VendorRecord):
@@ -94,6 +111,15 @@ class BillMeter(VendorRecord):
     tariff: Text = None
     additional_attributes: JsonText = None
 
+    @model_validator(mode="after")
+    def _coherent(self) -> BillMeter:
+        check_period(self.billing_period_from, self.billing_period_to, "billing_period_from", "billing_period_to")
+        # Electric consumption may be net of export (net metering): only its size is checked.
+        gas = (self.type or "").lower() == "gas"
+        check_quantity(self.consumption, "consumption", MAX_BILL_QUANTITY if gas else MAX_BILL_WH,
+                       may_be_negative=not gas)
+        return self
+
 
 class Bill(VendorRecord):
     id: Text
@@ -127,10 +153,14 @@ class Bill(VendorRecord):
             raise ValueError("bill without customer_id")
         if self.billed_on is None:
             raise ValueError("bill without billed_on (the statement date)")
-        if self.billing_period_from and self.billing_period_to and self.billing_period_to < self.billing_period_from:
-            raise ValueError(
-                f"billing_period_to {self.billing_period_to} is before billing_period_from {self.billing_period_from}"
-            )
+        check_period(self.billing_period_from, self.billing_period_to, "billing_period_from", "billing_period_to")
+        # A net-metered bill's electricity consumption may be negative (export above use); gas may not.
+        check_quantity(self.electricity_consumption, "electricity_consumption", MAX_BILL_WH, may_be_negative=True,
+                       unit="Wh")
+        check_quantity(self.gas_consumption, "gas_consumption", MAX_BILL_QUANTITY, may_be_negative=False)
+        if self.gas_consumption is not None and (self.gas_consumption_unit or "").lower() not in GAS_UNITS:
+            raise ValueError(f"gas_consumption_unit: unknown unit {self.gas_consumption_unit!r} for gas_consumption "
+                             f"(expected therms or ccf)")
         return self
 
     @property

@@ -19,7 +19,7 @@ from ..core.errors import VendorError, VendorResponseError
 from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
-from ..core.records import describe_validation_error, to_date, to_json_text, to_text
+from ..core.records import describe_validation_error, first_of_duplicates, to_date, to_json_text, to_text
 from ..core.vendor import EntityResult, SyncContext, SyncResult
 from ..lake import DatasetWriter, query_dataset, read_latest
 from ..policy import CompiledPolicy, CustomerLink, Window, midnight_utc
@@ -64,7 +64,8 @@ def customer_meter_rows(customer: Customer, load_id: str, extracted_at: datetime
 def sync_customers(ctx: SyncContext) -> SyncResult:
     client = _client(ctx)
     extracted_at = now_utc()
-    parsed = client.list_customers()
+    # One answer naming a customer twice with different contents: the first lands (docs: Bad input).
+    parsed = first_of_duplicates(client.list_customers(), lambda c: c.id, "customer", "id")
     quarantine = Quarantine(VENDOR, ctx.load_id)
     for rejected in parsed.rejected:
         quarantine.add("customers", _without_enrollment_secrets(rejected.raw), rejected.reason, extracted_at)
@@ -212,8 +213,12 @@ def _sync_customer_bills(ctx: SyncContext, customer_id: str, quarantine: Quarant
     assert policy is not None
     extracted_at = now_utc()
     counters: Counter = Counter()
-    parsed = client.list_bills(customer_id)
-    for rejected in parsed.rejected:
+    listed = client.list_bills(customer_id)
+    parsed = first_of_duplicates(listed, lambda b: b.id, "bill", "id")
+    for rejected in parsed.rejected[len(listed.rejected):]:  # duplicates: the reason names no value
+        raw = rejected.raw if _decide_raw(policy, customer_id, rejected.raw) else locked_projection(rejected.raw)
+        quarantine.add("bills", raw, rejected.reason, extracted_at)
+    for rejected in listed.rejected:
         if _decide_raw(policy, customer_id, rejected.raw):
             quarantine.add("bills", rejected.raw, rejected.reason, extracted_at)
         else:

@@ -4,6 +4,13 @@
   off; a plain-HTTP base URL is allowed, for loopback sandboxes and test servers).
 * One retry policy (tenacity): 429, 5xx and connection/timeout errors are retried with capped
   exponential backoff and jitter; a `Retry-After` header wins over the backoff, capped too.
+  Transport errors include a connection closed before the answer (RemoteProtocolError), a read
+  timeout, and a body cut short of its Content-Length or its last chunk (RemoteProtocolError /
+  ReadError): the body is read inside the retried call, so a truncated body is retried like a
+  reset. A complete 2xx body that is not valid JSON is NOT retried (`json_of` raises
+  VendorResponseError): the transfer was whole, so the vendor sent it that way and would again.
+  A token or login request that an auth flow makes on the side fails with a VendorError; when
+  it is transient (no response, 408/429/5xx) the whole call is retried too.
 * Bounded concurrency: at most `max_concurrency` requests in flight per client, so callers may
   fan out with threads (`map_concurrent`) without overrunning a vendor.
 * Logging names method, path and status, never headers or credentials; secrets handed to the
@@ -115,8 +122,14 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+def _is_transient_auth_failure(exc: BaseException) -> bool:
+    """A VendorError raised inside a request by an auth flow (Arcadia's token, Urjanet's login)
+    when its own request found no answer or a retryable status: as transient as the call."""
+    return isinstance(exc, VendorError) and (exc.status is None or exc.status in RETRYABLE_STATUSES)
+
+
 def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, (_RetryableResponse, httpx.TransportError))
+    return isinstance(exc, (_RetryableResponse, httpx.TransportError)) or _is_transient_auth_failure(exc)
 
 
 class VendorHttpClient:
@@ -209,6 +222,9 @@ class VendorHttpClient:
                 except httpx.TransportError as exc:
                     self.stats.record(type(exc).__name__, retried=retried)
                     raise
+                except VendorError as exc:  # from an auth flow's own request
+                    self.stats.record(exc.status if exc.status is not None else "auth_no_response", retried=retried)
+                    raise
             self.stats.record(response.status_code, retried=retried)
             log.debug("%s %s %s -> %s", self.vendor, method, endpoint, response.status_code)
             _detach_body(response)
@@ -298,7 +314,12 @@ class VendorHttpClient:
 
     def _log_retry(self, method: str, endpoint: str, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        reason = f"HTTP {exc.response.status_code}" if isinstance(exc, _RetryableResponse) else type(exc).__name__
+        if isinstance(exc, _RetryableResponse):
+            reason = f"HTTP {exc.response.status_code}"
+        elif isinstance(exc, VendorError):
+            reason = f"{exc.method} {exc.endpoint} {'HTTP ' + str(exc.status) if exc.status else 'no response'}"
+        else:
+            reason = type(exc).__name__
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning(
             "%s %s %s: %s, retry %d/%d in %.1fs",

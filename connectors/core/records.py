@@ -10,12 +10,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 MIN_YEAR = 1900  # year 0001 and other placeholder dates are errors, not data
+
+# Plausibility limits (docs: /tmp/reliability-bad-input.md, "Bad input"). A value beyond them is
+# a unit or parsing accident, never a meter: the record is quarantined with the field named.
+# One interval reading: 1 GWh is a 4 GW draw for 15 minutes, more than a power plant's meter.
+MAX_READING_KWH = Decimal(1_000_000)
+MAX_READING_THERMS = Decimal(100_000)  # about 2.9 GWh of gas in one reading
+MAX_DEMAND_KW = Decimal(1_000_000)  # 1 GW of demand
+# One bill's quantity, in the vendor's unit (kWh, therms, ccf, gallons): 1e9 is beyond any site's
+# month (a 100 MW plant uses 72 GWh = 7.2e7 kWh a month).
+MAX_BILL_QUANTITY = Decimal(1_000_000_000)
 
 
 def to_text(value: Any) -> str | None:
@@ -103,10 +114,37 @@ def to_timestamp(value: Any) -> datetime | None:
         raise ValueError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
+    if parsed.year < MIN_YEAR:  # before converting: year 0001 with an offset overflows
+        raise ValueError(f"implausible timestamp {value!r}")
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"implausible timestamp {value!r}") from None
     if parsed.year < MIN_YEAR:
         raise ValueError(f"implausible timestamp {value!r}")
     return parsed
+
+
+def check_period(start: Any, end: Any, start_name: str, end_name: str) -> None:
+    """Raise when a period ends before it starts (dates or timestamps of the same kind)."""
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"{end_name} {_iso(end)} is before {start_name} {_iso(start)}")
+
+
+def check_quantity(value: Decimal | float | None, name: str, limit: Decimal, *, may_be_negative: bool,
+                   unit: str = "") -> None:
+    """Raise when a usage is negative where it cannot be, or beyond the plausibility limit."""
+    if value is None:
+        return
+    unit = f" {unit}" if unit else ""
+    if value < 0 and not may_be_negative:
+        raise ValueError(f"{name}: negative usage {value}{unit} (only net readings may be negative)")
+    if abs(Decimal(str(value))) > limit:
+        raise ValueError(f"{name}: implausible usage {value}{unit} (limit {limit:,}{unit})")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def to_json_text(value: Any) -> str | None:
@@ -137,9 +175,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line per problem: `billed_on: expected an ISO date, got 'soon'`."""
     parts = []
     for error in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in error.get("loc", ())) or "record"
+        where = ".".join(str(p) for p in error.get("loc", ()))
         message = error.get("msg", "invalid").removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
+        # A record-level check names its own fields ("gas_consumption: negative usage ...").
+        parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
 
 
@@ -163,6 +202,27 @@ class Parsed(Generic[T]):
     records: list[T]
     rejected: list[Rejected]
     raws: list[Any]  # the raw dict of each record, aligned with `records`
+
+
+def first_of_duplicates(parsed: Parsed[T], key: Callable[[T], Any], what: str, key_name: str) -> Parsed[T]:
+    """One answer that names an id twice: the first occurrence lands, an exact repeat is dropped,
+    and a later occurrence with different contents is rejected (nothing says which one is right).
+
+    For answers that are one unordered document (a bare array, a delivery file). Paged answers in
+    update order keep the latest version instead (a record updated while paging)."""
+    first: dict[Any, Any] = {}
+    records, raws, rejected = [], [], list(parsed.rejected)
+    for record, raw in zip(parsed.records, parsed.raws):
+        k = key(record)
+        if k in first:
+            if raw != first[k]:
+                rejected.append(Rejected(raw, f"{key_name}: duplicate {what} id {k!r} with different contents "
+                                              f"(the first occurrence in the answer is kept)"))
+            continue
+        first[k] = raw
+        records.append(record)
+        raws.append(raw)
+    return Parsed(records, rejected, raws)
 
 
 def parse_records(raws: Any, model: type[T], what: str) -> Parsed[T]:

@@ -11,6 +11,9 @@ once the server accepts connections; `stop()` asks uvicorn to exit, waits for it
 forces the exit if it does not finish in time. Several servers can run in one process: each
 has its own thread and event loop.
 
+Every HTTP scope carries `scope["extensions"]["sandbox.abort"]`, a callable that closes the
+connection at once without an answer (the sandboxes' connection-reset fault).
+
 TLS (optional): `SandboxServer(app, ssl_certfile=..., ssl_keyfile=..., ssl_ca_certs=...,
 ssl_cert_reqs=ssl.CERT_REQUIRED)` serves HTTPS (`url` starts with `https://`); with
 `ssl_cert_reqs=ssl.CERT_REQUIRED` a client without a certificate signed by `ssl_ca_certs` fails
@@ -157,13 +160,13 @@ class SandboxServer:
 
     def _tls_options(self) -> dict[str, Any]:
         if not self.tls:
-            return {}
+            return {"http": _scope_extensions_protocol()}
         return {
             "ssl_certfile": self.ssl_certfile,
             "ssl_keyfile": self.ssl_keyfile,
             "ssl_ca_certs": self.ssl_ca_certs,
             "ssl_cert_reqs": self.ssl_cert_reqs,
-            "http": _tls_scope_protocol(),
+            "http": _scope_extensions_protocol(),
         }
 
     def _serve(self, sock: socket.socket) -> None:
@@ -222,10 +225,12 @@ def _tls_extension(transport: Any) -> dict[str, Any] | None:
 
 
 @lru_cache(maxsize=1)
-def _tls_scope_protocol() -> Any:
-    """uvicorn's HTTP protocol class, extended to put the ASGI TLS extension into each scope.
+def _scope_extensions_protocol() -> Any:
+    """uvicorn's HTTP protocol class, extended to put into each scope the ASGI TLS extension (over
+    TLS) and `sandbox.abort`, which closes the connection without an answer (the sandboxes'
+    connection-reset fault; ASGI itself has no way to do that).
 
-    Falls back to "auto" (no extension) if uvicorn's internals ever stop matching.
+    Falls back to "auto" (no extensions) if uvicorn's internals ever stop matching.
     """
     try:
         from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -234,21 +239,22 @@ def _tls_scope_protocol() -> Any:
     if not hasattr(AutoHTTPProtocol, "connection_made"):  # pragma: no cover
         return "auto"
 
-    class TLSScopeHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+    class ScopeExtensionsHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            tls = _tls_extension(transport)
             app = getattr(self, "app", None)
-            if tls is None or app is None:
+            if app is None:
                 return
+            added = {"sandbox.abort": transport.abort}
+            tls = _tls_extension(transport)
+            if tls is not None:
+                added["tls"] = tls
 
-            async def app_with_tls(scope: Any, receive: Any, send: Any) -> None:
+            async def app_with_extensions(scope: Any, receive: Any, send: Any) -> None:
                 if scope.get("type") in ("http", "websocket"):
-                    extensions = dict(scope.get("extensions") or {})
-                    extensions["tls"] = tls
-                    scope["extensions"] = extensions
+                    scope["extensions"] = {**(scope.get("extensions") or {}), **added}
                 await app(scope, receive, send)
 
-            self.app = app_with_tls
+            self.app = app_with_extensions
 
-    return TLSScopeHTTPProtocol
+    return ScopeExtensionsHTTPProtocol

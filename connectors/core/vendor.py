@@ -52,6 +52,9 @@ class EntityResult:
     rows: int = 0
     files: int = 0
     preview: list[dict[str, Any]] = field(default_factory=list)
+    # Records met more than once in one sync (a vendor repeating records across pages), dropped
+    # before landing by the entity's key; `land_quarantine` sums them into the sync's counters.
+    duplicates_dropped: int = 0
 
 
 @dataclass

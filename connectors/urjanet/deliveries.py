@@ -30,7 +30,10 @@ Reading rules (`parse_delivery`):
   the field (`Account.StatementDate: expected an ISO date, got '2024-13-45'`). Rejected: no
   StatementId, AccountNumber, ProviderAlias or valid StatementDate; a StatementType other than
   bill|adjustment (case-insensitive; missing means bill); a meter without a meter number; any
-  unreadable value (amount, date) anywhere in it; a StatementId already met in the same file.
+  unreadable value (amount, date: year 0001 and other years before 1900 included) anywhere in it;
+  a period (account, meter, usage or charge) whose IntervalEnd is before its IntervalStart; a
+  UsageAmount beyond 1e9 in its unit (negative usage is kept: net metering); a StatementId already
+  met in the same file (the first one lands).
 * Money is rounded half-up to 4 decimals, quantities to 6 (the lake's decimal scales); a value too
   large for the lake's precision rejects the statement.
 * Usages and charges get a 1-based `line_number` per statement in document order, meter lines
@@ -60,7 +63,16 @@ import orjson
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_pascal
 
-from ..core.records import Day, Text, VendorRecord, describe_validation_error, to_decimal, to_text, to_timestamp
+from ..core.records import (
+    MAX_BILL_QUANTITY,
+    Day,
+    Text,
+    VendorRecord,
+    describe_validation_error,
+    to_decimal,
+    to_text,
+    to_timestamp,
+)
 from .records import normalize_number
 
 DELIVERY_SUFFIXES = (".json", ".json.gz")
@@ -356,11 +368,31 @@ def _problems(statement: Statement) -> list[str]:
         if kind not in STATEMENT_TYPES:
             problems.append(f"Account.StatementType: unknown statement type {account.statement_type!r} "
                             f"(expected bill or adjustment)")
+    if account is not None:
+        problems += _period_problems("Account", account)
     for i, meter in enumerate(statement.meters):
         if normalize_number(meter.meter_number) is None:
             problems.append(f"Meters.{i}.MeterNumber: missing" if meter.meter_number is None
                             else f"Meters.{i}.MeterNumber: no letters or digits in {meter.meter_number!r}")
+        problems += _period_problems(f"Meters.{i}", meter)
+        for j, usage in enumerate(meter.usages):
+            problems += _period_problems(f"Meters.{i}.Usages.{j}", usage)
+            # Net metering makes a negative consumption legitimate; only the size is checked.
+            if usage.usage_amount is not None and abs(usage.usage_amount) > MAX_BILL_QUANTITY:
+                problems.append(f"Meters.{i}.Usages.{j}.UsageAmount: implausible usage {usage.usage_amount} "
+                                f"{usage.energy_unit or ''} (limit {MAX_BILL_QUANTITY:,})".replace("  ", " "))
+        for j, charge in enumerate(meter.charges):
+            problems += _period_problems(f"Meters.{i}.Charges.{j}", charge)
+    for j, charge in enumerate(statement.charges):
+        problems += _period_problems(f"Charges.{j}", charge)
     return problems
+
+
+def _period_problems(where: str, part: Any) -> list[str]:
+    start, end = part.interval_start, part.interval_end
+    if start is not None and end is not None and end < start:
+        return [f"{where}.IntervalEnd: {end.isoformat()} is before IntervalStart {start.isoformat()}"]
+    return []
 
 
 def parse_delivery(name: str, data: bytes) -> ParsedDelivery:

@@ -246,9 +246,16 @@ def _full_refresh_due(ctx: SyncContext, env: Mapping[str, str]) -> tuple[bool, s
 def _collect(quarantine: Quarantine, entity: str, parsed: Parsed, extracted_at: datetime) -> list:
     for rejected in parsed.rejected:
         quarantine.add(entity, rejected.raw, rejected.reason, extracted_at)
-    by_id = {}
-    for record in parsed.records:  # the last version of a record met twice while paging
-        by_id[record.id] = record
+    by_id: dict = {}
+    for record, raw in zip(parsed.records, parsed.raws):
+        if not record.id:  # nothing to key it by: never silently dropped
+            quarantine.add(entity, raw, "id: missing", extracted_at)
+            continue
+        # Met twice while paging (modified meanwhile): the latest `modified` wins, of equal ones the last met.
+        seen = by_id.get(record.id)
+        modified = getattr(record, "modified", None)
+        if seen is None or seen.modified is None or (modified is not None and modified >= seen.modified):
+            by_id[record.id] = record
     return [r for r in by_id.values() if r.id]
 
 

@@ -19,7 +19,18 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
-from ..core.records import Number, Text, Timestamp, VendorRecord, Whole, to_decimal, to_timestamp
+from ..core.records import (
+    MAX_BILL_QUANTITY,
+    Number,
+    Text,
+    Timestamp,
+    VendorRecord,
+    Whole,
+    check_period,
+    check_quantity,
+    to_decimal,
+    to_timestamp,
+)
 
 
 def to_unix_time(value: Any) -> datetime | None:
@@ -245,8 +256,11 @@ class BillRecord(VendorRecord):
             raise ValueError("bill record without bill_id")
         if not self.type:
             raise ValueError("bill record without type")
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError(f"end_date {self.end_date.isoformat()} is before start_date {self.start_date.isoformat()}")
+        check_period(self.start_date, self.end_date, "start_date", "end_date")
+        # `usage` is energy used and `exported_energy` energy sent back (the seed's two fields):
+        # neither is negative, so a negative value is an error, not net metering.
+        check_quantity(self.usage, "usage", MAX_BILL_QUANTITY, may_be_negative=False, unit=self.units or "")
+        check_quantity(self.exported_energy, "exported_energy", MAX_BILL_QUANTITY, may_be_negative=False)
         return self
 
     @property

@@ -20,7 +20,7 @@ from ..core.errors import VendorError, VendorResponseError
 from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
-from ..core.records import Parsed, to_json_text
+from ..core.records import Parsed, first_of_duplicates, to_json_text, to_text
 from ..core.vendor import SyncContext, SyncResult
 from ..lake import query_dataset, read_latest
 from ..policy import CustomerLink, Window, midnight_utc
@@ -31,6 +31,7 @@ from .records import BillRecord, IntervalPeriod, JobStatus, Profile
 
 VENDOR = "wattzon"
 PDF_DIR = "pdf_files"
+MONTH_FILE_ENDPOINT = "/data/intervals/{profile_id}/{meter_id}/monthly/{ym}/"
 # Fields a statement outside policy keeps (the equivalent of a locked bill: ids and dates).
 LOCKED_FIELDS = ("profile_id", "bill_id", "record_type", "statement_id", "statement_date", "account_number",
                  "service_id", "meter_number", "bill_date", "start_date", "end_date", "date", "currency",
@@ -211,6 +212,14 @@ def sync_bills(ctx: SyncContext) -> SyncResult:
 
 def _profile_bills(ctx, profile_id, parsed: Parsed[BillRecord], extracted_at, quarantine, counters, known_pdfs):
     client, policy = _client(ctx), ctx.policy
+    # One answer naming a record twice with different contents: the first lands (docs: Bad input).
+    unique = first_of_duplicates(parsed, lambda r: (r.bill_id, r.type), "bill record", "bill_id")
+    for duplicate in unique.rejected[len(parsed.rejected):]:
+        raw = duplicate.raw
+        kept = {k: raw[k] for k in ("bill_id", "type", "account_number", "bill_date", "start_date", "end_date")
+                if k in raw}
+        quarantine.add("bills", kept, duplicate.reason, extracted_at, record_id=to_text(raw.get("bill_id")))
+    parsed = Parsed(unique.records, parsed.rejected, unique.raws)
     for rejected in parsed.rejected:
         # Not known to be in policy: keep ids and dates only, and name fields without their values.
         raw = rejected.raw if isinstance(rejected.raw, dict) else {"value": str(rejected.raw)[:200]}
@@ -359,28 +368,38 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
         common = dict(profile_id=profile_id, meter_id=period.meter_id, month_id=period.month_id,
                       extraction_time=period.extraction_time, load_id=ctx.load_id, extracted_at=extracted_at)
         try:
+            content = client.interval_file(profile_id, period.meter_id, period.month_id, format="json")
+        except VendorError as exc:
+            if exc.status != 404 or "normalized" not in exc.detail.lower():
+                raise
+            # Older agents only have the utility's own file.
             try:
-                content = client.interval_file(profile_id, period.meter_id, period.month_id, format="json")
-                table, zone = parse_month_json(content, **common)
-                if zone:
-                    timezones[(profile_id, period.meter_id)] = zone
-            except VendorError as exc:
-                if exc.status != 404 or "normalized" not in exc.detail.lower():
-                    raise
-                # Older agents only have the utility's own file.
                 content = client.interval_file(profile_id, period.meter_id, period.month_id, format="source")
                 table = parse_month_source(content, timezone=meter_timezone(profile_id, period.meter_id), **common)
-        except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            return task, None, str(exc), extracted_at
-        return task, table, None, extracted_at
+            except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                return task, None, [], str(exc), extracted_at
+            return task, table, [], None, extracted_at
+        try:
+            table, zone, rejected = parse_month_json(content, **common)
+        except ValueError as exc:
+            # The answer as a whole is unreadable (an HTML page, truncated JSON): fail clearly.
+            raise VendorResponseError(VENDOR, "GET", MONTH_FILE_ENDPOINT, 200, str(exc)) from None
+        if zone:
+            timezones[(profile_id, period.meter_id)] = zone
+        return task, table, rejected, None, extracted_at
 
     period_rows = []
     loads = IntervalLoads(ctx.load_id)
     writer = ctx.lake.writer(VENDOR, INTERVALS, ctx.load_id)
     result = SyncResult()
     try:
-        for i, (task, table, error, extracted_at) in enumerate(client.http.map_concurrent(fetch, tasks), start=1):
+        for i, (task, table, rejected, error, extracted_at) in enumerate(client.http.map_concurrent(fetch, tasks),
+                                                                          start=1):
             profile_id, period, windows = task
+            where = {"profile_id": profile_id, "meter_id": period.meter_id, "month_id": period.month_id}
+            for raw, reason in rejected:
+                quarantine.add("intervals", {**where, **raw} if isinstance(raw, dict) else {**where, "reading": raw},
+                               reason, extracted_at, record_id=period.meter_id)
             if error is not None:
                 quarantine.add("intervals", {"profile_id": profile_id, "meter_id": period.meter_id,
                                              "month_id": period.month_id}, error, extracted_at)

@@ -10,7 +10,7 @@ then POST /_sandbox/trigger/new_statement {"utility_account_id": ...} and friend
 
 from __future__ import annotations
 
-from ...core.sandbox_kit import announce_and_serve, cli_arguments
+from ...core.sandbox_kit import announce_and_serve, cli_arguments, configure_faults_from_arguments
 from .app import API_VERSION, start_arcadia_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset = generate_dataset(seed=args.seed, users=args.users, months=args.months, as_of=args.as_of)
     server, base_url = start_arcadia_sandbox(dataset, args.client_id, args.client_secret, args.token_ttl,
                                              port=args.port, host=args.host)
+    configure_faults_from_arguments(server, args)
     summary = dataset.summary()
     return announce_and_serve(
         server, base_url,

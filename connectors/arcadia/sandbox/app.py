@@ -145,6 +145,7 @@ from ...core.sandbox_kit import (
     RecordingGate,
     fault_response,
     json_response,
+    listing_faults,
     method_route,
     ops_routes,
     sandbox_app,
@@ -407,23 +408,29 @@ class SandboxState(CallLogAndFaults):
 
     def page(self, kind: str, ids: Iterable[Any], *, limit: int = DEFAULT_LIMIT, order: str = "desc",
              updated_after: float | None = None, updated_before: float | None = None,
-             where: Callable[[dict], bool] | None = None) -> dict:
-        """One page of a list: `{data, total_count}` sorted on (updated_at, id)."""
+             where: Callable[[dict], bool] | None = None, request: Request | None = None) -> dict:
+        """One page of a list: `{data, total_count}` sorted on (updated_at, id). With `request`,
+        rate-based listing faults may repeat records met before the cursor and shuffle the page
+        (the keyset client pages on the page's latest `updated_at`, so it loses nothing)."""
         with self._lock:
             updated = self._updated[kind]
-            keys = []
+            keys, before_cursor = [], []
             for record_id in ids:
                 moment = updated[record_id]
-                if updated_after is not None and not moment > updated_after:
-                    continue
-                if updated_before is not None and not moment < updated_before:
-                    continue
                 if where is not None and not where(self._payloads[kind][record_id]):
+                    continue
+                if (updated_after is not None and not moment > updated_after) or (
+                        updated_before is not None and not moment < updated_before):
+                    before_cursor.append((moment, record_id))
                     continue
                 keys.append((moment, record_id))
             keys.sort(reverse=order == "desc")
-            return {"data": [self.render(kind, record_id) for _, record_id in keys[:limit]],
-                    "total_count": len(keys)}
+            data = [self.render(kind, record_id) for _, record_id in keys[:limit]]
+            if request is not None and self.fault_rate.enabled and data:
+                before_cursor.sort(reverse=order == "desc")
+                preceding = [self.render(kind, record_id) for _, record_id in before_cursor[-max(1, limit // 5):]]
+                data, _ = listing_faults(request, data, preceding, more=len(keys) > limit)
+            return {"data": data, "total_count": len(keys)}
 
     def touch(self, kind: str, record_id: Any) -> dict:
         """Set a record's `updated_at` to the sandbox clock's now (a record updated mid-sync)."""
@@ -841,7 +848,7 @@ async def ping(request: Request) -> Response:
 async def list_users(request: Request) -> Response:
     state = _state(request)
     options = _list_options(request)
-    return json_response(state.page(USERS, state.candidates(USERS), **options))
+    return json_response(state.page(USERS, state.candidates(USERS), request=request, **options))
 
 
 async def get_user(request: Request) -> Response:
@@ -853,7 +860,7 @@ async def list_credentials(request: Request) -> Response:
     options = _list_options(request)
     user = _optional(request, "client_user_id")
     ids = state.candidates(CREDENTIALS, "client_user_id", user) if user else state.candidates(CREDENTIALS)
-    return json_response(state.page(CREDENTIALS, ids, **options))
+    return json_response(state.page(CREDENTIALS, ids, request=request, **options))
 
 
 async def get_credential(request: Request) -> Response:
@@ -869,7 +876,7 @@ async def list_accounts(request: Request) -> Response:
     if credential is not None:
         under_credential = set(state.candidates(ACCOUNTS, "utility_credential_id", credential))
         ids = [i for i in ids if i in under_credential]
-    return json_response(state.page(ACCOUNTS, ids, **options))
+    return json_response(state.page(ACCOUNTS, ids, request=request, **options))
 
 
 async def get_account(request: Request) -> Response:
@@ -892,7 +899,7 @@ async def list_meters(request: Request) -> Response:
     ids = state.candidates(METERS, "utility_account_id", account) if account is not None else state.candidates(METERS)
     service_types = _service_types(request)
     where = (lambda payload: payload["service_type"] in service_types) if service_types else None
-    return json_response(state.page(METERS, ids, where=where, **options))
+    return json_response(state.page(METERS, ids, where=where, request=request, **options))
 
 
 async def get_meter(request: Request) -> Response:
@@ -911,7 +918,7 @@ async def list_statements(request: Request) -> Response:
     else:
         ids = state.candidates(STATEMENTS)
     where = (lambda payload: payload["client_user_id"] == user) if account is not None and user else None
-    return json_response(state.page(STATEMENTS, ids, where=where, **options))
+    return json_response(state.page(STATEMENTS, ids, where=where, request=request, **options))
 
 
 async def get_statement(request: Request) -> Response:
@@ -1155,7 +1162,8 @@ def create_app(dataset: ArcadiaDataset, client_id: str = "sandbox-client", clien
         _route("/_sandbox/webhooks", {"GET": sandbox_sent_webhooks}),
         _route("/_sandbox/trigger/{name}", {"POST": sandbox_trigger}),
     ]
-    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, client_id, client_secret, token_ttl_s))
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, client_id, client_secret, token_ttl_s),
+                       vendor="arcadia")
 
 
 def start_arcadia_sandbox(

@@ -8,7 +8,7 @@ defaults (7, 8, 24, today).
 
 from __future__ import annotations
 
-from ...core.sandbox_kit import announce_and_serve, cli_arguments
+from ...core.sandbox_kit import announce_and_serve, cli_arguments, configure_faults_from_arguments
 from .app import start_bayou_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
 
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
 
     dataset = generate_dataset(seed=args.seed, customers=args.customers, months=args.months, as_of=args.as_of)
     server, base_url = start_bayou_sandbox(args.api_key, dataset=dataset, port=args.port, host=args.host)
+    configure_faults_from_arguments(server, args)
     summary = dataset.summary()
     return announce_and_serve(
         server, base_url,

@@ -25,6 +25,11 @@ then the request is served normally. The next requests whose path starts with `p
 /api/v2; a path without the prefix gets it) consume the responses in order, then normal
 behaviour resumes. Faulted calls are recorded with `"fault": true`.
 
+Rate-based faults (`SANDBOX_FAULT_RATE`, `BAYOU_SANDBOX_FAULT_RATE`, `--fault-rate`,
+`state.configure_faults(...)`, `POST /_sandbox/fault-rate`; see `connectors/core/sandbox_kit.py`):
+the lists (customers, a customer's bills, utilities) are single pages, so `duplicate` repeats some
+of the list's own records and `reorder` shuffles it.
+
 Choices where Bayou publishes nothing: the password of the Basic auth is ignored; 429 and 403
 use `error_type: request_blocked`; `/customers/` is served like `/customers`; a `meter_id`
 not on the customer is a 404; unlock filters are validated and recorded but always unlock the
@@ -63,6 +68,7 @@ from ...core.sandbox_kit import (
     RecordingGate,
     fault_response,
     json_response,
+    listing_faults,
     method_route,
     ops_routes,
     sandbox_app,
@@ -342,7 +348,7 @@ def _optional(request: Request, name: str) -> str | None:
 
 async def list_customers(request: Request) -> Response:
     state = _state(request)
-    return json_response(list(state.customers.values()))
+    return json_response(listing_faults(request, list(state.customers.values()))[0])
 
 
 async def create_customer(request: Request) -> Response:
@@ -454,7 +460,7 @@ async def list_bills(request: Request) -> Response:
     bills.sort(key=lambda b: (b.billed_on is None, b.billed_on or date.min, b.id), reverse=True)
     if limit is not None:
         bills = bills[: int(limit)]
-    return json_response([state.render_bill(b) for b in bills])
+    return json_response(listing_faults(request, [state.render_bill(b) for b in bills])[0])
 
 
 async def get_intervals(request: Request) -> Response:
@@ -589,7 +595,7 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], di
 
 
 async def list_utilities(request: Request) -> Response:
-    return json_response([u.public() for u in _state(request).dataset.utilities])
+    return json_response(listing_faults(request, [u.public() for u in _state(request).dataset.utilities])[0])
 
 
 # -- ops hooks -----------------------------------------------------------------------------------
@@ -657,7 +663,7 @@ def create_app(dataset: BayouDataset, api_key: str = "sandbox-key") -> Starlette
         _route("/_sandbox/state", {"GET": sandbox_summary}),
         _route("/_sandbox/files/{name}", {"GET": sandbox_file}),
     ]
-    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, api_key))
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, api_key), vendor="bayou")
 
 
 def start_bayou_sandbox(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ...core.sandbox_kit import announce_and_serve, cli_arguments
+from ...core.sandbox_kit import announce_and_serve, cli_arguments, configure_faults_from_arguments
 from .app import start_urjanet_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset = generate_dataset(seed=args.seed, accounts=args.accounts, months=args.months, as_of=args.as_of)
     server, base_url = start_urjanet_sandbox(dataset, args.username, args.password, args.token_ttl,
                                              port=args.port, host=args.host)
+    configure_faults_from_arguments(server, args)
     summary = dataset.summary()
     if args.deliveries:
         from .deliveries import upload_deliveries, write_deliveries

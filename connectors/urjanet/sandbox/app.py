@@ -111,6 +111,7 @@ from ...core.sandbox_kit import (
     RecordingGate,
     fault_response,
     json_response,
+    listing_faults,
     method_route,
     ops_routes,
     path_matches,
@@ -277,8 +278,10 @@ def _int(value: Any, name: str, default: int) -> int:
 
 
 def search(views: list[dict], body: Any, *, secret_fields: tuple[str, ...] = (),
-           secrets_of=None) -> tuple[list[int], dict]:
-    """Run a query-criteria search over `views` (flat dicts); returns (indexes of the page, paging)."""
+           secrets_of=None, preceding: list[int] | None = None) -> tuple[list[int], dict]:
+    """Run a query-criteria search over `views` (flat dicts); returns (indexes of the page, paging).
+    `preceding`, when given, receives the indexes of the matches just before the page (up to a
+    fifth of a page: what a listing fault may serve again)."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -340,6 +343,8 @@ def search(views: list[dict], body: Any, *, secret_fields: tuple[str, ...] = (),
                                            if isinstance(views[i].get(n), (int, float)) else str(views[i].get(n))),
                      reverse=descending)
     page = matched[start:start + length]
+    if preceding is not None:
+        preceding.extend(matched[max(0, start - max(1, length // 5)):start])
     return page, {"morePages": start + len(page) < len(matched), "nextPageOffset": start + length}
 
 
@@ -353,6 +358,9 @@ class IssuedToken:
     token: str
     expires_at: float  # wall clock
     expired: bool = False
+
+
+SEARCH_SUFFIXES = ("/search", "/candidates", "/candidate")
 
 
 class SandboxState(CallLogAndFaults):
@@ -383,6 +391,10 @@ class SandboxState(CallLogAndFaults):
             METER_CANDIDATES: {k: dict(v) for k, v in dataset.candidate_meters.items()},
         }
         self.changelog: list[dict] = list(dataset.changelog)
+
+    def is_read_only(self, method: str, path: str) -> bool:
+        """Searches are POSTs that change nothing: their answers may be delayed or cut too."""
+        return method in ("GET", "HEAD") or (method == "POST" and path.endswith(SEARCH_SUFFIXES))
 
     # -- tokens -------------------------------------------------------------------------------------
 
@@ -453,14 +465,23 @@ class SandboxState(CallLogAndFaults):
             flat.update(record["eventFields"])
         return flat
 
-    def search(self, kind: str, body: Any) -> tuple[list[dict], dict]:
+    def search(self, kind: str, body: Any, request: Request | None = None) -> tuple[list[dict], dict]:
+        """A search's page and paging. With `request`, rate-based listing faults may serve again
+        records of the previous page (moving this page's last ones, and `nextPageOffset`, back)
+        and shuffle the page."""
         with self._lock:
             records = self.changelog if kind == CHANGELOG else list(self.records[kind].values())
             views = [self.view(kind, r) for r in records]
             secret = PASSWORD_FIELDS if kind == CREDENTIALS else ()
+            before: list[int] = []
             page, paging = search(views, body, secret_fields=secret,
-                                  secrets_of=lambda i: records[i].get("_passwords", {}))
-            return [render(records[i]) for i in page], paging
+                                  secrets_of=lambda i: records[i].get("_passwords", {}), preceding=before)
+            data = [render(records[i]) for i in page]
+            if request is not None and self.fault_rate.enabled and data:
+                data, deferred = listing_faults(request, data, [render(records[i]) for i in before],
+                                                more=paging["morePages"])
+                paging = {**paging, "nextPageOffset": paging["nextPageOffset"] - deferred}
+            return data, paging
 
     def log_event(self, name: str, timestamp: int, **fields: Any) -> None:
         self.changelog.append(event(self.username, timestamp, name, self.dataset.customer_id, **fields))
@@ -983,7 +1004,7 @@ async def login(request: Request) -> Response:
 
 def _searcher(kind: str):
     async def handler(request: Request) -> Response:
-        data, paging = _state(request).search(kind, await _json(request, allow_empty=True))
+        data, paging = _state(request).search(kind, await _json(request, allow_empty=True), request)
         return envelope(data, **paging)
 
     handler.__name__ = f"search_{kind.replace(' ', '_')}"
@@ -1123,7 +1144,8 @@ def create_app(dataset: UrjanetDataset, username: str = "sandbox-user", password
         _route("/_sandbox/expire-tokens", {"POST": sandbox_expire_tokens}),
         _route("/_sandbox/change-account-id", {"POST": sandbox_change_account_id}),
     ]
-    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, username, password, token_ttl_s))
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, username, password, token_ttl_s),
+                       vendor="urjanet")
 
 
 def start_urjanet_sandbox(

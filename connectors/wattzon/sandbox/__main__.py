@@ -11,7 +11,7 @@ serves plain HTTP without client certificates.
 
 from __future__ import annotations
 
-from ...core.sandbox_kit import announce_and_serve, cli_arguments
+from ...core.sandbox_kit import announce_and_serve, cli_arguments, configure_faults_from_arguments
 from ...core.tls import DEFAULT_CLIENT_NAME
 from .app import start_wattzon_sandbox
 from .generator import generate_dataset, sandbox_settings_from_env
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset, tls=not args.no_tls, directory=args.pki_dir, port=args.port, host=args.host,
         client_name=args.client_name,
     )
+    configure_faults_from_arguments(server, args)
     summary = dataset.summary()
     pki_files = [] if pki is None else [
         f"CA: {pki.ca_file}\nclient cert: {pki.client_cert_file}\nclient key: {pki.client_key_file}"]

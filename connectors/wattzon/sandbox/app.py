@@ -118,6 +118,7 @@ from ...core.sandbox_kit import (
     RecordingGate,
     fault_response,
     json_response,
+    listing_faults,
     method_route,
     ops_routes,
     sandbox_app,
@@ -805,7 +806,7 @@ async def list_profiles(request: Request) -> Response:
             if label is not None and label != "" and profile.label != label:
                 continue
             out.append(profile_id)
-    return json_response({"profiles": out})
+    return json_response({"profiles": listing_faults(request, out)[0]})
 
 
 def _checked_provider(state: SandboxState, raw: Any) -> int:
@@ -1033,7 +1034,7 @@ async def get_bills(request: Request) -> Response:
     records = state.bill_records(profile, job_id)
     if not records:
         raise ApiError(404, "Bills not found")
-    return json_response(records)
+    return json_response(listing_faults(request, records)[0])
 
 
 async def get_bill_pdf(request: Request) -> Response:
@@ -1073,7 +1074,9 @@ async def list_intervals(request: Request) -> Response:
     periods = [m.period() for m in state.interval_months(profile)]
     if not periods:
         raise ApiError(404, "No intervals found")
-    return json_response({"intervals": periods})
+    # Not repeated, only shuffled: this list is not paged, so a cross-page repeat cannot happen
+    # (and the interval sync fetches each listed month: a repeat would land that month twice).
+    return json_response({"intervals": listing_faults(request, periods, kinds=("reorder",))[0]})
 
 
 async def month_without_ym(request: Request) -> Response:
@@ -1197,7 +1200,7 @@ def create_app(dataset: WattzonDataset, client_name: str = DEFAULT_CLIENT_NAME) 
         _route("/_sandbox/jobs/finish", {"POST": sandbox_finish_jobs}),
         _route("/_sandbox/state", {"GET": sandbox_summary}),
     ]
-    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, client_name))
+    return sandbox_app(routes, _http_exception, ApiGate, SandboxState(dataset, client_name), vendor="wattzon")
 
 
 def start_wattzon_sandbox(
