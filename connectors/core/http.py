@@ -128,7 +128,22 @@ def _is_transient_auth_failure(exc: BaseException) -> bool:
     return isinstance(exc, VendorError) and (exc.status is None or exc.status in RETRYABLE_STATUSES)
 
 
+def is_certificate_failure(exc: BaseException) -> bool:
+    """The TLS handshake rejected the vendor's certificate (untrusted CA, wrong host, expired):
+    a configuration problem that no retry can fix, so it fails at once."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.TransportError) and is_certificate_failure(exc):
+        return False
     return isinstance(exc, (_RetryableResponse, httpx.TransportError)) or _is_transient_auth_failure(exc)
 
 
