@@ -7,6 +7,7 @@ so readers (dbt, DuckDB, Spark) see whole files or nothing.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import threading
@@ -53,15 +54,30 @@ class Entity:
 def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{path.name}"
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # The writer holds an exclusive flock on its temp file until the rename, so that
+    # cleanup_temp_files (run by another process) removes only the files of dead writers: the
+    # kernel releases the lock when the process dies, however it dies.
+    with open(tmp, "wb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            os.fsync(held.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     return path
+
+
+def _held_by_a_live_writer(tmp: Path) -> bool:
+    try:
+        with open(tmp, "rb") as probe:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except FileNotFoundError:
+        return True  # renamed or removed meanwhile: nothing to clean
+    return False
 
 
 class Lake:
@@ -99,12 +115,14 @@ class Lake:
         return DatasetWriter(self, namespace, entity, load_id, **kwargs)
 
     def cleanup_temp_files(self) -> int:
-        """Remove `.tmp-` files left by a crashed writer; they were never visible to readers."""
+        """Remove `.tmp-` files left by a crashed writer (never visible to readers); a file a live
+        writer still holds (another run writing at this moment) is left alone."""
         removed = 0
         if self.root.exists():
             for tmp in self.root.rglob(f"{TMP_PREFIX}*"):
-                tmp.unlink(missing_ok=True)
-                removed += 1
+                if tmp.is_file() and not _held_by_a_live_writer(tmp):
+                    tmp.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
 

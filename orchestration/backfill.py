@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from orchestration.definitions import VENDOR_NAMES, defs
     from orchestration.partitions import MONTHS, range_tags
+    from orchestration.recovery import reclaim_killed_runs, run_process_tags
     from orchestration.sandboxes import shared_sandboxes
 
     keys = MONTHS.get_partition_keys()
@@ -56,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     selection = backfill_selection(defs, vendors)
     print(f"backfill {args.first[:7]} to {last[:7]} for {', '.join(vendors)}: "
           f"{', '.join(k.to_user_string() for k in selection if isinstance(k, AssetKey))}")
+    instance = DagsterInstance.get()
+    for run_id in reclaim_killed_runs(instance):
+        print(f"run {run_id} was killed before it finished: marked failed, its concurrency slots freed")
     with shared_sandboxes(vendors):
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            instance=DagsterInstance.get(), asset_selection=selection, tags=range_tags(args.first, last),
+            instance=instance, asset_selection=selection,
+            tags={**range_tags(args.first, last), **run_process_tags()},
             raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     if not result.success:

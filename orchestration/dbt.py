@@ -8,6 +8,7 @@ file for writing at once.
 
 
 import json
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +20,10 @@ from connectors.pipeline import ensure_lake_layout
 from connectors.settings import DBT_PROJECT_DIR
 
 from .partitions import MONTHS, SINGLE_RUN
+from .recovery import discard_unborn_warehouse
 from .resources import UtilityDataResource
+
+log = logging.getLogger(__name__)
 
 WAREHOUSE_POOL = "warehouse"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -51,6 +55,10 @@ PARTITIONED_TAG = "tag:month_partitioned"
 def _prepare(utility: UtilityDataResource) -> None:
     settings = utility.settings()
     ensure_lake_layout(utility.lake())
+    # Inside the warehouse pool (one dbt at a time): a file whose creation a killed run left
+    # unopenable can only be that dead run's.
+    if discard_unborn_warehouse(settings.warehouse_path):
+        log.warning("removed %s: a killed run left it unopenable, it held no data", settings.warehouse_path)
     # dbt's profile and sources read these (absolute paths, see dbt_project/profiles.yml).
     os.environ.update(settings.dbt_env())
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import sys
 
 from connectors.settings import PROJECT_ROOT
 
+from .recovery import discard_unborn_warehouse, reclaim_killed_runs, run_process_tags
 
 def warehouse_summary(warehouse_path) -> list[tuple[str, int]]:
     import duckdb
@@ -36,13 +37,18 @@ def main() -> int:
     from orchestration.sandboxes import shared_sandboxes
 
     print(f"vendors: {', '.join(VENDOR_NAMES)}; data dir: {SETTINGS.data_dir}; policy: {SETTINGS.policy_file}")
+    instance = DagsterInstance.get()
+    for run_id in reclaim_killed_runs(instance):
+        print(f"run {run_id} was killed before it finished: marked failed, its concurrency slots freed")
+    if discard_unborn_warehouse(SETTINGS.warehouse_path):
+        print(f"removed {SETTINGS.warehouse_path}: its creation had been killed, it held no data")
     with shared_sandboxes(VENDOR_NAMES):
         job = defs.resolve_job_def("sync_everything")
         first, last = full_range()  # every interval month, as one run (a single-run backfill)
         print(f"interval months {first[:7]} to {last[:7]} (UTILITY_INTERVAL_START sets the first)")
         result = job.execute_in_process(
-            tags=range_tags(first, last),
-            instance=DagsterInstance.get(),
+            tags={**range_tags(first, last), **run_process_tags()},
+            instance=instance,
             raise_on_error=False,
             # INFO: progress, counts and dbt's output; DEBUG would add every Dagster event.
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},

@@ -84,3 +84,24 @@ def test_changed_rows_keeps_only_new_or_different_records():
                                 {"id": "b", "value": 3, "_load_id": "L1", "_extracted_at": t0},
                                 {"id": "c", "value": 4, "_load_id": "L1", "_extracted_at": t0}], schema=THINGS.schema)
     assert changed_rows(new, latest, ("id",))["id"].to_pylist() == ["b", "c"]
+
+
+def test_cleanup_removes_dead_writers_temp_files_but_not_a_live_writers(tmp_path):
+    """A killed writer's `.tmp-` file is removed; one a live writer holds (its flock, as
+    write_parquet_atomic takes it) is left alone, so a run cleaning up never breaks another's write."""
+    import fcntl
+
+    from connectors.lake import TMP_PREFIX
+
+    lake = Lake(tmp_path)
+    directory = tmp_path / "bayou" / "bills"
+    directory.mkdir(parents=True)
+    dead = directory / f"{TMP_PREFIX}dead-0001.parquet"
+    dead.write_bytes(b"PAR1 cut short")
+    live = directory / f"{TMP_PREFIX}live-0002.parquet"
+    with open(live, "wb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        assert lake.cleanup_temp_files() == 1
+        assert not dead.exists() and live.exists()
+    assert lake.cleanup_temp_files() == 1  # its writer is gone: now it goes too
+    assert not live.exists()
