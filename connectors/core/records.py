@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 MIN_YEAR = 1900  # year 0001 and other placeholder dates are errors, not data
 
-# Plausibility limits (docs: /tmp/reliability-bad-input.md, "Bad input"). A value beyond them is
+# Plausibility limits (docs/reliability.md, "Bad input"). A value beyond them is
 # a unit or parsing accident, never a meter: the record is quarantined with the field named.
 # One interval reading: 1 GWh is a 4 GW draw for 15 minutes, more than a power plant's meter.
 MAX_READING_KWH = Decimal(1_000_000)

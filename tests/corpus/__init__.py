@@ -1,7 +1,7 @@
 """Corpora of malformed vendor payloads, as data: each case says how to spoil one valid record (or
 the whole answer) and what must become of it. Used by tests/integration/test_bad_input.py.
 
-Outcomes (the rules: /tmp/reliability-bad-input.md, "Bad input"):
+Outcomes (the rules: docs/reliability.md, "Bad input"):
 * `quarantined`: the record lands in `lake/<vendor>/quarantine` with a reason containing `reason`;
   the valid records beside it land.
 * `landed`: the record is valid as it is (e.g. negative net usage) and lands with the others.
