@@ -30,7 +30,7 @@ validate: install
 
 test: install
 	$(UV) run --locked --no-sync dagster definitions validate -w workspace.yaml
-	$(UV) run --locked --no-sync pytest
+	$(UV) run --locked --no-sync pytest -n 2 --dist loadgroup --durations=15
 
 benchmark: install
 	$(UV) run --locked --no-sync python -m benchmarks.run

@@ -46,8 +46,8 @@ class UtilityDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = UtilityDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-# The month-partitioned, incremental marts carry this dbt tag (fct_intervals, fct_interval_coverage;
-# dbt_project/macros/partitions.sql). Three assets split the project around them, so that a run
+# The month-partitioned, incremental marts carry this dbt tag (fct_intervals, fct_interval_meter_months,
+# fct_interval_coverage; dbt_project/macros/partitions.sql). Three assets split the project around them, so that a run
 # about bills never rebuilds interval months and a month run never rebuilds the rest.
 PARTITIONED_TAG = "tag:month_partitioned"
 

@@ -4,8 +4,8 @@
     (the zone of the meter's most recent reading, else 'UTC'), is_local_time_zone,
     granularity_minutes (the mode of the readings' length, ties to the shortest),
     first_reading_start, last_reading_end (last reading start + granularity), and the local dates
-    of the first and last reading. `reading_groups`: the relation (a CTE) of
-    coverage_reading_groups(), the one pass over fct_intervals, a few rows per meter.
+    of the first and last reading. `reading_groups`: fct_interval_meter_months (readings counted
+    per meter, month, length and zone), a few rows per meter and month.
 -#}
 {% macro coverage_meter_profiles(reading_groups) -%}
     select
@@ -51,26 +51,6 @@
         on spans.meter_key = zones.meter_key
 {%- endmacro %}
 
-{#- fct_intervals grouped by meter, reading length and zone (the only full pass over the readings). -#}
-{% macro coverage_reading_groups() -%}
-    select
-        meter_key,
-        vendor,
-        vendor_customer_id,
-        vendor_meter_id,
-        commodity,
-        unit,
-        time_zone,
-        {{ minutes_between('interval_start', 'interval_end') }} as length_minutes,
-        count(*) as n_readings,
-        min(interval_start) as first_reading_start,
-        max(interval_start) as last_reading_start
-    from {{ ref('fct_intervals') }}
-    group by
-        meter_key, vendor, vendor_customer_id, vendor_meter_id, commodity, unit, time_zone,
-        {{ minutes_between('interval_start', 'interval_end') }}
-{%- endmacro %}
-
 {#-
     Pre-hook of fct_interval_coverage: on an incremental run, delete the days the run rebuilds:
     the local days overlapping the window, and every day of the meters whose stored profile no
@@ -82,10 +62,7 @@
         where {{ interval_window_overlaps('day_starts_at', 'day_ends_at') }}
             or meter_key not in (
                 select profiles.meter_key
-                from (
-                    with reading_groups as ({{ coverage_reading_groups() }})
-                    {{ coverage_meter_profiles('reading_groups') }}
-                ) as profiles
+                from ({{ coverage_meter_profiles(ref('fct_interval_meter_months')) }}) as profiles
                 inner join (
                     select distinct meter_key, first_reading_start, last_reading_end, granularity_minutes, time_zone
                     from {{ this }}

@@ -59,7 +59,8 @@
     these marts to the window. A run without a window (a full build) tests every row.
 -#}
 {% macro windowed_test_columns() -%}
-    {{ return({'fct_intervals': 'interval_start', 'fct_interval_coverage': 'day_starts_at'}) }}
+    {{ return({'fct_intervals': 'interval_start', 'fct_interval_meter_months': 'month_start',
+              'fct_interval_coverage': 'day_starts_at'}) }}
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}

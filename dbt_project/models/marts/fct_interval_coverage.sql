@@ -20,7 +20,7 @@
     the local days that overlap it (from the readings of the window widened by a day, enough for
     any zone), and every day of the meters whose profile (first reading, last reading end,
     granularity, zone: the columns every row carries) changed, which the pre-hook finds by
-    comparing the stored profile with fct_intervals (macros/coverage.sql). A run without
+    comparing the stored profile with the one fct_interval_meter_months gives (macros/coverage.sql). A run without
     a window, and --full-refresh, rebuild every day: the same rows.
 -#}
 {{ config(
@@ -44,15 +44,9 @@ intervals as (
 
 ),
 
-reading_groups as (
-
-    {{ coverage_reading_groups() }}
-
-),
-
 meter_profiles as (
 
-    {{ coverage_meter_profiles('reading_groups') }}
+    {{ coverage_meter_profiles(ref('fct_interval_meter_months')) }}
 
 ),
 
