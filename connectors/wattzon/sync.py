@@ -327,8 +327,14 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
             raise
         for rejected in parsed.rejected:
             quarantine.add("interval_periods", rejected.raw, rejected.reason, now_utc())
+        listed: set[tuple[str, str]] = set()
         for period in parsed.records:
             counters["periods_listed"] += 1
+            if (period.meter_id, period.month_id) in listed:
+                # A month listed twice in one answer (a repeated record): fetched and landed once.
+                counters["periods_repeated"] += 1
+                continue
+            listed.add((period.meter_id, period.month_id))
             if not period.meter_id or not period.month_id:
                 quarantine.add("interval_periods", period.model_dump(mode="json"), "period without meter_id or month_id",
                                now_utc())

@@ -3,6 +3,7 @@ time zones, notifications (sandbox queue and SQS through moto)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -224,3 +225,20 @@ def test_sandbox_sensor_batches_a_ticks_notifications_into_one_scoped_run(setup,
     assert len(requests) == 1
     assert requests[0].tags["scope/profile_id"] == ",".join(sorted(str(p) for p in connection.client.list_profiles()))
     assert state.receive_notifications(10) == []  # the sandbox queue was drained
+
+
+def test_a_month_listed_twice_is_fetched_and_landed_once(setup):
+    """A period repeated in one answer of GET /data/intervals/{profile}/ (a vendor repeating a
+    record) is fetched and landed once, and counted."""
+    ctx, lake, state, connection = setup
+    profile_id = rows(lake, "profiles")[0]["profile_id"]
+    path = f"/data/intervals/{profile_id}/"
+    listing = connection.client.http.get_json(path)
+    periods = listing["intervals"]
+    assert periods
+    doubled = json.dumps({**listing, "intervals": periods + periods[:1]})
+    state.inject_faults(path, [{"status": 200, "raw": doubled}], method="GET")
+    result = sync_intervals(ctx(ALL, scope={"profile_id": profile_id}))
+    assert result.counters["periods_repeated"] == 1
+    landed = rows(lake, "interval_periods", f"profile_id = '{profile_id}'")
+    assert len(landed) == len({(p["meter_id"], p["month_id"]) for p in landed})
