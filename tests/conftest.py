@@ -19,6 +19,7 @@ def _quiet_third_party_logs():
     yield
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
 def pytest_collection_modifyitems(config, items):
     """`make test` runs the tests on two workers (pytest-xdist, `--dist loadgroup`). The end-to-end
     modules share expensive module- and package-scoped runs (the `pipeline` fixture materializes
