@@ -82,3 +82,21 @@
         {%- do return(relation) -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    True when `relation`'s rows (columns vendor, vendor_customer_id) have a policy window
+    (stg_policy__policy_windows: starts_at inclusive, ends_at exclusive, NULL = unbounded) that
+    holds the instant `first_ts`, or, given `last_ts`, that overlaps [first_ts, last_ts]. The
+    windows are compiled by connectors/policy.py; no rule is re-implemented here.
+-#}
+{% macro in_policy_window(relation, first_ts, last_ts=none) -%}
+    {%- set last_ts = last_ts or first_ts -%}
+    exists (
+        select 1
+        from {{ ref('stg_policy__policy_windows') }} as policy_windows
+        where policy_windows.vendor = {{ relation }}.vendor
+            and policy_windows.vendor_customer_id = {{ relation }}.vendor_customer_id
+            and (policy_windows.starts_at is null or {{ last_ts }} >= policy_windows.starts_at)
+            and (policy_windows.ends_at is null or {{ first_ts }} < policy_windows.ends_at)
+    )
+{%- endmacro %}

@@ -14,24 +14,11 @@ interval_meters as (
 
 ),
 
-policy_windows as (
-
-    select * from {{ ref('stg_policy__policy_windows') }}
-
-),
-
 final as (
 
     select interval_meters.*
     from interval_meters
-    where exists (
-        select 1
-        from policy_windows
-        where policy_windows.vendor = interval_meters.vendor
-            and policy_windows.vendor_customer_id = interval_meters.vendor_customer_id
-            and (policy_windows.starts_at is null or interval_meters.last_reading_start >= policy_windows.starts_at)
-            and (policy_windows.ends_at is null or interval_meters.first_reading_start < policy_windows.ends_at)
-    )
+    where {{ in_policy_window('interval_meters', 'interval_meters.first_reading_start', 'interval_meters.last_reading_start') }}
 
 )
 

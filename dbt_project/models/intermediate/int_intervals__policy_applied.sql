@@ -38,24 +38,11 @@ current_readings as (
 
 ),
 
-policy_windows as (
-
-    select * from {{ ref('stg_policy__policy_windows') }}
-
-),
-
 in_policy as (
 
     select current_readings.*
     from current_readings
-    where exists (
-        select 1
-        from policy_windows
-        where policy_windows.vendor = current_readings.vendor
-            and policy_windows.vendor_customer_id = current_readings.vendor_customer_id
-            and (policy_windows.starts_at is null or current_readings.interval_start >= policy_windows.starts_at)
-            and (policy_windows.ends_at is null or current_readings.interval_start < policy_windows.ends_at)
-    )
+    where {{ in_policy_window('current_readings', 'current_readings.interval_start') }}
 
 )
 
