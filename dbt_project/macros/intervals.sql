@@ -85,3 +85,11 @@
 {% macro bills_net_usage(vendor) -%}
     {{ vendor }} in ('arcadia')
 {%- endmacro %}
+
+{#- Readings expected but not present (never negative); NULL when the expectation is unknown. -#}
+{% macro missing_readings(expected, present) -%}
+    case
+        when {{ expected }} > {{ present }} then {{ expected }} - {{ present }}
+        when {{ expected }} is not null then 0
+    end
+{%- endmacro %}

@@ -187,10 +187,7 @@ final as (
         expected_readings,
         present_readings,
         null_readings,
-        case
-            when expected_readings > present_readings then expected_readings - present_readings
-            when expected_readings is not null then 0
-        end as missing_readings,
+        {{ missing_readings('expected_readings', 'present_readings') }} as missing_readings,
         present_readings >= expected_readings as is_complete,
         conflicting_readings,
         unit,

@@ -193,10 +193,7 @@ final as (
         expected_readings,
         present_readings,
         null_readings,
-        case
-            when expected_readings > present_readings then expected_readings - present_readings
-            when expected_readings is not null then 0
-        end as missing_readings,
+        {{ missing_readings('expected_readings', 'present_readings') }} as missing_readings,
         conflicting_readings,
         cast(billed_usage_kwh as {{ type_double() }}) as billed_usage_kwh,
         interval_usage_basis,
