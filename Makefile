@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export UV_PYTHON ?= 3.11
 
-.PHONY: install run test ui validate clean benchmark backfill
+.PHONY: install run test test-scale spark ui validate clean benchmark backfill
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -30,13 +30,23 @@ validate: install
 
 test: install
 	$(UV) run --locked --no-sync dagster definitions validate -w workspace.yaml
-	$(UV) run --locked --no-sync pytest -n 2 --dist loadgroup --durations=15
+	$(UV) run --locked --no-sync pytest -n 2 --dist loadgroup --durations=15 -m "not scale"
+
+# The scale-out proofs (docs/scaling.md): the same marts on Spark as on DuckDB (tests/spark) and
+# fanned-out ingestion equal to a sequential run (tests/e2e/test_fanout.py). Minutes each, so a
+# target of their own; .ci/run calls it after `make test`.
+test-scale: install
+	$(UV) run --locked --no-sync pytest -m scale -n 2 --dist loadgroup --durations=5
+
+# Build the dbt project on Spark from the lake (dbt target `spark`), then compare its marts with DuckDB's.
+spark: install
+	$(UV) run --locked --no-sync python -m orchestration.spark --compare
 
 benchmark: install
 	$(UV) run --locked --no-sync python -m benchmarks.run
 
 clean:
-	rm -rf data/lake data/warehouse.duckdb dbt_project/target dbt_project/logs
+	rm -rf data/lake data/warehouse.duckdb data/spark dbt_project/target dbt_project/logs
 
 .PHONY: webhooks
 webhooks: install

@@ -1,8 +1,10 @@
 """The Parquet lake: append-only, atomic, Hive-partitioned where it pays.
 
-Layout and schemas are documented in docs/lake.md. Writers never modify a visible file:
-each file is written under a `.tmp-` name in its final directory and renamed into place,
-so readers (dbt, DuckDB, Spark) see whole files or nothing.
+Layout and schemas are documented in docs/lake.md. Writers never modify a visible file, so
+readers (dbt, DuckDB, Spark) see whole files or nothing. In a local folder each file is written
+under a `.tmp-` name in its final directory and renamed into place; on object storage
+(`UTILITY_LAKE_URI=s3://bucket/prefix`, connectors/objectstore.py) a rename is a copy, so each
+file is uploaded straight to its final key in one PUT, which S3 makes visible whole or not at all.
 """
 
 from __future__ import annotations
@@ -17,15 +19,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Union
+from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .objectstore import ObjectPath, fsspec_filesystem, is_object_store_uri, older_than, register_aws_secrets
+
+LakePath = Union[Path, ObjectPath]  # a local path, or an object (key) on S3
+
 EMPTY_FILE = "_empty.parquet"
+SCHEMA_SUMMARY_FILE = "_common_metadata"
 TMP_PREFIX = ".tmp-"
 META_COLUMNS = [("_load_id", pa.string()), ("_extracted_at", pa.timestamp("us", tz="UTC"))]
 DEFAULT_MAX_ROWS_PER_FILE = 1_000_000
+# On object storage no writer holds a lock a cleaner could probe: a `.tmp-` object (only
+# connectors that stage a file and rename it make one there) is a leftover once this old.
+STALE_OBJECT_TMP_AFTER_S = 3600
 
 
 def new_load_id(now: datetime | None = None) -> str:
@@ -51,7 +63,17 @@ class Entity:
         return Entity(name=name, schema=pa.schema(fields + META_COLUMNS), **kwargs)
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
+def write_parquet_atomic(table: pa.Table, path: LakePath, *, schema_only: bool = False) -> LakePath:
+    """Write `table` as one Parquet file at `path`, all or nothing. `schema_only`: a Parquet
+    summary file (footer only, no row group), as `_common_metadata` is."""
+    def write(where) -> None:
+        if schema_only:
+            pq.write_metadata(table.schema, where)
+        else:
+            pq.write_table(table, where, compression="zstd")
+
+    if isinstance(path, ObjectPath):
+        return _put_parquet(write, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{path.name}"
     # The writer holds an exclusive flock on its temp file until the rename, so that
@@ -60,13 +82,30 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     with open(tmp, "wb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
         try:
-            pq.write_table(table, tmp, compression="zstd")
+            write(tmp)
             os.fsync(held.fileno())
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
     return path
+
+
+def _put_parquet(write, path: ObjectPath) -> ObjectPath:
+    """Object storage: the file is serialized in memory, then uploaded to its final key in one
+    request. S3 publishes an object only once its upload completes (PUT, or the completion of a
+    multipart upload), so a failed or killed writer leaves nothing visible; no temporary object,
+    no rename (a rename on S3 is a copy and a delete, not atomic)."""
+    sink = pa.BufferOutputStream()
+    write(sink)
+    path.write_bytes(sink.getvalue().to_pybytes())
+    return path
+
+
+def read_schema(path: LakePath) -> pa.Schema:
+    if isinstance(path, ObjectPath):
+        return pq.read_schema(path.path, filesystem=path.fs)
+    return pq.read_schema(path)
 
 
 def _held_by_a_live_writer(tmp: Path) -> bool:
@@ -81,11 +120,48 @@ def _held_by_a_live_writer(tmp: Path) -> bool:
 
 
 class Lake:
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root).resolve()
+    """The lake under `root`: a local folder (a path, or a `file://` URI) or `s3://bucket/prefix`.
 
-    def dataset_dir(self, namespace: str, entity: str) -> Path:
+    `root` (and `dataset_dir`) is a `pathlib.Path` for a local lake and an `ObjectPath` (the same
+    small pathlib API over pyarrow's S3FileSystem) on S3, so connectors need not know which.
+    """
+
+    def __init__(self, root: str | Path | ObjectPath) -> None:
+        self.root: LakePath
+        if isinstance(root, ObjectPath):
+            self.root = root
+        elif is_object_store_uri(root):
+            self.root = ObjectPath.from_uri(str(root))
+        else:
+            if isinstance(root, str) and root.startswith("file://"):
+                root = unquote(urlsplit(root).path)
+            self.root = Path(root).resolve()
+        if not self.is_local:
+            register_aws_secrets()
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.root, Path)
+
+    @property
+    def uri(self) -> str:
+        """The root as dbt's sources and UTILITY_LAKE_URI spell it (no trailing slash)."""
+        return str(self.root)
+
+    def __repr__(self) -> str:
+        return f"Lake({self.uri!r})"
+
+    def dataset_dir(self, namespace: str, entity: str) -> LakePath:
         return self.root / namespace / entity
+
+    def duckdb(self):
+        """An in-memory DuckDB connection that can read this lake (s3:// through s3fs)."""
+        import duckdb
+
+        con = duckdb.connect()
+        if not self.is_local:
+            con.register_filesystem(fsspec_filesystem())
+        return con
 
     def has_data(self, namespace: str, entity: str) -> bool:
         directory = self.dataset_dir(namespace, entity)
@@ -99,15 +175,22 @@ class Lake:
         return str(self.dataset_dir(namespace, entity) / "**" / "[!.]*.parquet")
 
     def ensure_dataset(self, namespace: str, entity: Entity) -> None:
-        """Write the zero-row schema file so readers can query a dataset with no loads yet."""
-        path = self.dataset_dir(namespace, entity.name) / EMPTY_FILE
-        if path.exists():
-            existing = pq.read_schema(path)
-            if existing.equals(entity.schema, check_metadata=False):
-                return
-        write_parquet_atomic(entity.schema.empty_table(), path)
+        """Write the schema files so readers can query a dataset with no loads yet."""
+        self.ensure_schema_files(namespace, entity.name, entity.schema)
 
-    def replace_snapshot(self, namespace: str, entity: str, table: pa.Table, name: str = "policy.parquet") -> Path:
+    def ensure_schema_files(self, namespace: str, name: str, schema: pa.Schema) -> None:
+        """The dataset's schema, twice, each file (re)written when missing or different:
+        `_empty.parquet`, a zero-row file DuckDB's glob reads (typed, empty tables for a dataset
+        never synced), and `_common_metadata`, the Parquet summary file Spark and Hive infer a
+        table's schema from (they skip every other file whose name starts with `_`)."""
+        directory = self.dataset_dir(namespace, name)
+        for file_name, schema_only in ((EMPTY_FILE, False), (SCHEMA_SUMMARY_FILE, True)):
+            path = directory / file_name
+            if path.exists() and read_schema(path).equals(schema, check_metadata=False):
+                continue
+            write_parquet_atomic(schema.empty_table(), path, schema_only=schema_only)
+
+    def replace_snapshot(self, namespace: str, entity: str, table: pa.Table, name: str = "policy.parquet") -> LakePath:
         """A dataset that is one file, replaced as a whole (the compiled policy)."""
         return write_parquet_atomic(table, self.dataset_dir(namespace, entity) / name)
 
@@ -116,8 +199,16 @@ class Lake:
 
     def cleanup_temp_files(self) -> int:
         """Remove `.tmp-` files left by a crashed writer (never visible to readers); a file a live
-        writer still holds (another run writing at this moment) is left alone."""
+        writer still holds (another run writing at this moment) is left alone. On object storage
+        the lake itself writes no temporary objects; a `.tmp-` object another writer staged is
+        removed once it is STALE_OBJECT_TMP_AFTER_S old."""
         removed = 0
+        if isinstance(self.root, ObjectPath):
+            for tmp, info in self.root.files(recursive=True):
+                if tmp.name.startswith(TMP_PREFIX) and older_than(info, STALE_OBJECT_TMP_AFTER_S):
+                    tmp.unlink(missing_ok=True)
+                    removed += 1
+            return removed
         if self.root.exists():
             for tmp in self.root.rglob(f"{TMP_PREFIX}*"):
                 if tmp.is_file() and not _held_by_a_live_writer(tmp):
@@ -232,8 +323,6 @@ class DatasetWriter:
 
 def read_latest(lake: Lake, namespace: str, entity: Entity, *, columns: list[str] | None = None) -> pa.Table:
     """The latest version of every record of a dataset (by `_extracted_at`, then `_load_id`)."""
-    import duckdb
-
     if not entity.key:
         raise ValueError(f"{namespace}.{entity.name} has no key to dedupe on")
     if not lake.dataset_dir(namespace, entity.name).exists():
@@ -246,17 +335,15 @@ def read_latest(lake: Lake, namespace: str, entity: Entity, *, columns: list[str
             from read_parquet(?, hive_partitioning = false, union_by_name = true)
         ) where _rank = 1
     """
-    with duckdb.connect() as con:
+    with lake.duckdb() as con:
         return con.execute(query, [lake.glob(namespace, entity.name)]).fetch_arrow_table()
 
 
 def query_dataset(lake: Lake, namespace: str, entity: str, sql: str, params: list | None = None) -> pa.Table:
     """Run `sql` over one dataset, exposed as the view `dataset` (DuckDB, in memory)."""
-    import duckdb
-
     if not lake.dataset_dir(namespace, entity).exists():
         raise FileNotFoundError(f"{namespace}/{entity} has no data in the lake yet")
-    with duckdb.connect() as con:
+    with lake.duckdb() as con:
         con.execute(
             f"create view dataset as select * from read_parquet('{lake.glob(namespace, entity)}', "
             "hive_partitioning = false, union_by_name = true)"

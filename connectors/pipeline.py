@@ -27,14 +27,10 @@ def write_compiled_policy(lake: Lake, compiled: CompiledPolicy) -> dict[str, int
 
 
 def ensure_lake_layout(lake: Lake) -> None:
-    """Every dataset dbt reads exists (as a zero-row schema file at least)."""
-    from .lake import EMPTY_FILE, write_parquet_atomic
-
+    """Every dataset dbt reads exists (as its schema files at least, Lake.ensure_schema_files)."""
     for spec in VENDORS.values():
         for entity in spec.entities.values():
             lake.ensure_dataset(spec.name, entity)
     for name, schema in POLICY_SCHEMAS.items():
-        path = lake.dataset_dir(POLICY_NAMESPACE, name) / EMPTY_FILE
-        if not path.exists():
-            write_parquet_atomic(schema.empty_table(), path)
+        lake.ensure_schema_files(POLICY_NAMESPACE, name, schema)
     lake.cleanup_temp_files()

@@ -16,8 +16,9 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from connectors.objectstore import AWS_ENV_VARS
 from connectors.pipeline import ensure_lake_layout
-from connectors.settings import DBT_PROJECT_DIR
+from connectors.settings import DBT_PROJECT_DIR, Settings
 
 from .partitions import MONTHS, SINGLE_RUN
 from .recovery import discard_unborn_warehouse
@@ -52,15 +53,29 @@ TRANSLATOR = UtilityDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 PARTITIONED_TAG = "tag:month_partitioned"
 
 
+def dbt_environment(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables the dbt process needs: UTILITY_DATA_DIR (the warehouse), UTILITY_LAKE_URI
+    (the lake root its sources read, when one is configured) and, for an s3:// lake, the standard
+    AWS variables that s3fs (dbt_project/profiles.yml, `filesystems`) reads: credentials, region,
+    endpoint. They reach dbt through the environment only, never its profile, logs or metadata."""
+    env = os.environ if env is None else env
+    out = settings.dbt_env()
+    if not settings.lake_is_local:
+        out.update({name: env[name] for name in AWS_ENV_VARS if env.get(name)})
+    return out
+
+
 def _prepare(utility: UtilityDataResource) -> None:
     settings = utility.settings()
+    # Schema files for every dataset, and `.tmp-` leftovers removed (in the folder or the bucket).
     ensure_lake_layout(utility.lake())
     # Inside the warehouse pool (one dbt at a time): a file whose creation a killed run left
     # unopenable can only be that dead run's.
     if discard_unborn_warehouse(settings.warehouse_path):
         log.warning("removed %s: a killed run left it unopenable, it held no data", settings.warehouse_path)
-    # dbt's profile and sources read these (absolute paths, see dbt_project/profiles.yml).
-    os.environ.update(settings.dbt_env())
+    # dbt's profile and sources read these (absolute paths or the s3:// URI, see
+    # dbt_project/profiles.yml); DbtCliResource starts dbt with this process's environment.
+    os.environ.update(dbt_environment(settings))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
 

@@ -14,10 +14,13 @@ from connectors.settings import Settings, load_settings
 
 
 class UtilityDataResource(ConfigurableResource):
-    """Where the lake, the warehouse and the policy are (UTILITY_DATA_DIR, UTILITY_POLICY_FILE)."""
+    """Where the lake, the warehouse and the policy are (UTILITY_DATA_DIR, UTILITY_LAKE_URI,
+    UTILITY_POLICY_FILE). An s3:// lake takes its credentials from the AWS environment when the
+    lake is opened: they are never part of this resource's config."""
 
     data_dir: str | None = None
     policy_file: str | None = None
+    lake_uri: str | None = None  # s3://bucket/prefix or a folder; default: UTILITY_LAKE_URI, else data_dir/lake
 
     def settings(self) -> Settings:
         env = dict(os.environ)
@@ -25,6 +28,8 @@ class UtilityDataResource(ConfigurableResource):
             env["UTILITY_DATA_DIR"] = self.data_dir
         if self.policy_file:
             env["UTILITY_POLICY_FILE"] = self.policy_file
+        if self.lake_uri:
+            env["UTILITY_LAKE_URI"] = self.lake_uri
         return load_settings(env)
 
     def lake(self) -> Lake:

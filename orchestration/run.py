@@ -1,4 +1,8 @@
-"""`make run`: materialize every asset against the sandboxes (or real vendors) and print what landed."""
+"""`make run`: materialize every asset against the sandboxes (or real vendors) and print what landed.
+
+The run uses the multiprocess executor (one process per step): each fanned-out sync runs its
+shards in parallel, at most UTILITY_<VENDOR>_MAX_PARALLEL steps of a vendor at once, and dbt
+alone writes the warehouse (docs/architecture.md, "Fan-out")."""
 
 from __future__ import annotations
 
@@ -30,9 +34,10 @@ def bill_summary(warehouse_path) -> tuple[int, int]:
 
 def main() -> int:
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, execute_job, reconstructable
 
-    from orchestration.definitions import SETTINGS, VENDOR_NAMES, defs
+    from orchestration.definitions import SETTINGS, VENDOR_NAMES, sync_everything_job
+    from orchestration.ingestion import executor_config, sync_shards
     from orchestration.partitions import full_range, range_tags
     from orchestration.sandboxes import shared_sandboxes
 
@@ -42,18 +47,25 @@ def main() -> int:
         print(f"run {run_id} was killed before it finished: marked failed, its concurrency slots freed")
     if discard_unborn_warehouse(SETTINGS.warehouse_path):
         print(f"removed {SETTINGS.warehouse_path}: its creation had been killed, it held no data")
+    limits = executor_config(VENDOR_NAMES)
+    print(f"{sync_shards()} shard(s) per sync (UTILITY_SYNC_SHARDS); steps at once per vendor: "
+          + ", ".join(f"{t['value']} {t['limit']}" for t in limits["tag_concurrency_limits"])
+          + f"; in all: {limits['max_concurrent'] or 'one per CPU'}")
+    # The sandboxes are started before the step processes, which find them through the
+    # <VENDOR>_SANDBOX_URL variables they inherit.
     with shared_sandboxes(VENDOR_NAMES):
-        job = defs.resolve_job_def("sync_everything")
         first, last = full_range()  # every interval month, as one run (a single-run backfill)
         print(f"interval months {first[:7]} to {last[:7]} (UTILITY_INTERVAL_START sets the first)")
-        result = job.execute_in_process(
-            tags={**range_tags(first, last), **run_process_tags()},
+        with execute_job(
+            reconstructable(sync_everything_job),
             instance=instance,
+            tags={**range_tags(first, last), **run_process_tags()},
             raise_on_error=False,
             # INFO: progress, counts and dbt's output; DEBUG would add every Dagster event.
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
-    if not result.success:
+        ) as result:
+            success = result.success
+    if not success:
         print("the run failed; see the errors above", file=sys.stderr)
         return 1
     print(f"\nwarehouse {SETTINGS.warehouse_path} (DuckDB), schema marts:")

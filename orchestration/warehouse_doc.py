@@ -31,6 +31,24 @@ NULL, `is_locked = true`.
 
 Open it read-only while Dagster may be writing: `duckdb.connect(path, read_only=True)`.
 
+## What it reads: the lake
+
+dbt's sources are the lake (docs/lake.md): plain Parquet, Hive-partitioned by vendor, entity and
+month, under the lake root (`UTILITY_LAKE_URI`: `$UTILITY_DATA_DIR/lake` by default, or
+`s3://bucket/prefix`):
+
+```
+<lake root>/<vendor>/<entity>/_empty.parquet, _common_metadata    the dataset's schema (DuckDB / Spark)
+<lake root>/<vendor>/<entity>/<load_id>-<nnnn>.parquet             flat entities (customers, bills, ...)
+<lake root>/<vendor>/intervals/month=YYYY-MM/<load_id>-<nnnn>.parquet   readings, by UTC month of interval_start
+<lake root>/policy/<dataset>/policy.parquet                         the compiled policy
+```
+
+Any engine reads it: DuckDB through `read_parquet` (each source's `external_location`), Spark
+through external tables the `spark` target creates over the same folders, partitions discovered
+(`dbt_project/macros/lake_sources.sql`, docs/scaling.md). On Spark, the same schemas hold the
+same marts (intermediate models there are tables, not views).
+
 ## WattzOn mapping
 
 WattzOn (`vendor = 'wattzon'`, models `dbt_project/models/staging/wattzon/`) maps to the conformed

@@ -3,7 +3,8 @@
     python -m orchestration.webhooks [--host 127.0.0.1] [--port 8787]
 
 Vendors: those of UTILITY_VENDORS (default every registered one) whose VendorSpec declares a
-webhook; events land in $UTILITY_DATA_DIR/lake/inbox/<vendor>/pending/, where each vendor's
+webhook; events land in <lake>/inbox/<vendor>/pending/ (the lake: UTILITY_LAKE_URI, a folder or
+s3://bucket/prefix; default $UTILITY_DATA_DIR/lake), where each vendor's
 `<vendor>_notifications` sensor picks them up. Port: UTILITY_WEBHOOK_PORT (default 8787).
 `make ui` runs the same receiver in a background thread (`start_background_receiver`).
 """

@@ -71,10 +71,10 @@ VENDOR = VendorSpec(
                  depends_on=("credentials",),
                  description="GET /utility_accounts and /utility_meters (or the accounts carried by a webhook)."),
         SyncSpec("statements", produces=("statements",), run=sync_statements, depends_on=("accounts",),
-                 uses_policy=True,
+                 uses_policy=True, shard_key="credential_id",
                  description="GET /plug/utility_statements per account; statements outside policy keep ids and dates."),
         SyncSpec("intervals", produces=("intervals", "interval_loads"), run=sync_intervals,
-                 depends_on=("accounts",), uses_policy=True, partitioned_by_month=True,
+                 depends_on=("accounts",), uses_policy=True, partitioned_by_month=True, shard_key="credential_id",
                  description="GET /plug/utility_intervals per electric meter in requests of at most a year, "
                              "bounded by the metadata endpoint and the policy windows."),
     ),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -21,7 +20,7 @@ from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import MAX_READING_KWH, MIN_YEAR, Parsed, to_float, to_json_text, to_timestamp
-from ..core.vendor import SyncContext, SyncResult
+from ..core.vendor import SyncContext, SyncResult, in_shard
 from ..lake import query_dataset, read_latest
 from ..policy import CustomerLink, midnight_utc
 from ..bayou.intervals import in_windows
@@ -162,7 +161,7 @@ def _event_accounts(ctx: SyncContext, event_ids: set[str]) -> tuple[list[Utility
         if path is None:
             ctx.log.warning("arcadia: event %s is not in the inbox", event_id)
             continue
-        body = orjson.loads(Path(path).read_bytes()).get("body", {})
+        body = orjson.loads(path.read_bytes()).get("body", {})
         for raw in (body.get("data") or {}).get("utility_accounts") or []:
             try:
                 accounts.append(UtilityAccount.model_validate(raw))
@@ -210,6 +209,12 @@ def sync_accounts_and_meters(ctx: SyncContext) -> SyncResult:
     return result
 
 
+def _customer_of(row: dict) -> str:
+    """The policy's customer (the utility credential) of an account or meter row: what the
+    statements and intervals syncs shard on; a row without one by its own id."""
+    return row.get("credential_id") or row.get("account_id") or row.get("meter_id") or ""
+
+
 def _known(ctx: SyncContext, entity, key: str, columns: list[str]) -> list[dict]:
     if not ctx.lake.has_data(VENDOR, entity.name):
         raise VendorError(VENDOR, "GET", f"/{entity.name}", None,
@@ -230,6 +235,7 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
     accounts = _known(ctx, ACCOUNTS, "account_id", ["account_id", "credential_id"])
     scoped = _scope(ctx, "account_id")
     accounts = [a for a in accounts if scoped is None or a["account_id"] in scoped]
+    accounts = in_shard(ctx.shard, accounts, _customer_of)
     cursors = {}
     if ctx.lake.has_data(VENDOR, "statements"):
         for row in query_dataset(ctx.lake, VENDOR, "statements",
@@ -416,6 +422,7 @@ def sync_intervals(ctx: SyncContext) -> SyncResult:
     if scoped_meters or scoped_accounts:
         meters = [m for m in meters if (scoped_meters and m["meter_id"] in scoped_meters)
                   or (scoped_accounts and m["account_id"] in scoped_accounts)]
+    meters = in_shard(ctx.shard, meters, _customer_of)
     cursors = {}
     if ctx.lake.has_data(VENDOR, "intervals"):
         for row in query_dataset(ctx.lake, VENDOR, "intervals",

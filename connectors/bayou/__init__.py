@@ -51,11 +51,11 @@ VENDOR = VendorSpec(
                  description="GET /customers: customers and the meters of their utility accounts."),
         SyncSpec("utilities", produces=("utilities",), run=sync_utilities, description="GET /utilities."),
         SyncSpec("bills", produces=("bills", "bill_meters"), run=sync_bills, depends_on=("customers",),
-                 uses_policy=True,
+                 uses_policy=True, shard_key="customer_id",
                  description="GET /customers/{id}/bills; in-policy locked bills are unlocked and re-fetched, "
                              "out-of-policy bills keep only their locked fields."),
         SyncSpec("intervals", produces=("intervals", "interval_loads"), run=sync_intervals,
-                 depends_on=("customers",), uses_policy=True, partitioned_by_month=True,
+                 depends_on=("customers",), uses_policy=True, partitioned_by_month=True, shard_key="customer_id",
                  description="GET /customers/{id}/intervals within the policy windows, incremental with a "
                              "3-day lookback; readings outside policy are never written."),
     ),

@@ -1,6 +1,6 @@
 """Bayou syncs: pure functions over a client, the lake and the compiled policy.
 
-Dagster calls them through the generic asset factory (orchestration/factory.py); tests call
+Dagster calls them through the generic asset factory (orchestration/ingestion.py); tests call
 them directly. Each returns a SyncResult with row counts, quarantine counts and counters
 (unlock calls, masked bills, readings outside policy, ...).
 """
@@ -20,7 +20,7 @@ from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import describe_validation_error, first_of_duplicates, to_date, to_json_text, to_text
-from ..core.vendor import EntityResult, SyncContext, SyncResult
+from ..core.vendor import EntityResult, SyncContext, SyncResult, in_shard
 from ..lake import DatasetWriter, query_dataset, read_latest
 from ..policy import CompiledPolicy, CustomerLink, Window, midnight_utc
 from .client import VENDOR, BayouClient
@@ -269,7 +269,7 @@ def _known_customers(ctx: SyncContext) -> list[dict[str, Any]]:
         missing = scoped - {c["customer_id"] for c in customers}
         if missing:
             ctx.log.warning("bayou: scoped to customer(s) not in the lake yet, skipped: %s", sorted(missing))
-    return customers
+    return in_shard(ctx.shard, customers, lambda c: c["customer_id"])
 
 
 def sync_bills(ctx: SyncContext) -> SyncResult:

@@ -2,20 +2,57 @@
 
 A vendor is one module in `connectors/<vendor>/` that exports `VENDOR: VendorSpec`, plus one
 line in `connectors/registry.py`. Orchestration builds its Dagster assets from the spec
-(one multi-asset per `SyncSpec`), dbt reads its lake datasets from its staging folder.
+(one multi-asset per `SyncSpec`, or a fan-out of shard steps for a sync with a `shard_key`), dbt reads its lake datasets from its staging folder.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from ..lake import Entity, Lake
     from ..policy import CompiledPolicy, CustomerLink
+
+T = TypeVar("T")
+
+
+def shard_of(key: str | None, count: int) -> int:
+    """The shard (0..count-1) a key belongs to: CRC-32 of its UTF-8 text, modulo `count`.
+
+    Stable across processes, machines and Python versions (never Python's salted `hash()`), so
+    every step process of a fanned-out sync agrees on who owns which customer. A missing key
+    belongs to shard 0."""
+    if count < 1:
+        raise ValueError(f"a shard count is at least 1, got {count}")
+    return zlib.crc32((key or "").encode("utf-8")) % count
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One of `count` disjoint parts of a sync's work (`SyncSpec.shard_key` says over what)."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"shard {self.index} of {self.count} does not exist")
+
+    def owns(self, key: str | None) -> bool:
+        return shard_of(key, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"shard {self.index + 1}/{self.count}"
+
+
+def in_shard(shard: Shard | None, items: Iterable[T], key: Callable[[T], str | None]) -> list[T]:
+    """The items `shard` owns (all of them without a shard), in their order."""
+    return list(items) if shard is None else [item for item in items if shard.owns(key(item))]
 
 
 @dataclass
@@ -45,6 +82,9 @@ class SyncContext:
     # The [start, end) of the month partitions a partitioned sync runs for (a backfill or the
     # trailing-months re-sync): fetch all of it again, whatever the incremental cursors say.
     window: tuple[datetime, datetime] | None = None
+    # A fanned-out sync runs as `Shard.count` steps; this one handles only the customers (or
+    # files) its shard owns (`in_shard`). None = everything, in one step.
+    shard: Shard | None = None
 
 
 @dataclass
@@ -66,6 +106,42 @@ class SyncResult:
     http: dict[str, Any] = field(default_factory=dict)
 
 
+PREVIEW_ROWS = 5
+
+
+def _add(total: Any, value: Any) -> Any:
+    """Sum numbers, and dicts of numbers key by key (HTTP counters by status); else keep the first."""
+    if isinstance(total, bool) or isinstance(value, bool):
+        return total
+    if isinstance(total, (int, float)) and isinstance(value, (int, float)):
+        return total + value
+    if isinstance(total, dict) and isinstance(value, dict):
+        merged = dict(total)
+        for key, item in value.items():
+            merged[key] = _add(merged[key], item) if key in merged else item
+        return merged
+    return total
+
+
+def merge_results(results: Iterable[SyncResult]) -> SyncResult:
+    """The shards of one sync as one SyncResult: rows, files, quarantine, counters and HTTP
+    counters summed; the preview is the first rows of the shards' previews."""
+    merged = SyncResult()
+    for result in results:
+        for name, entity in result.entities.items():
+            total = merged.entities.setdefault(name, EntityResult())
+            total.rows += entity.rows
+            total.files += entity.files
+            total.duplicates_dropped += entity.duplicates_dropped
+            total.preview = (total.preview + entity.preview)[:PREVIEW_ROWS]
+        merged.quarantined += result.quarantined
+        merged.quarantine_reasons = _add(merged.quarantine_reasons, result.quarantine_reasons)
+        merged.counters = _add(merged.counters, result.counters)
+        merged.http = _add(merged.http, result.http)
+    merged.quarantine_reasons = dict(sorted(merged.quarantine_reasons.items()))
+    return merged
+
+
 @dataclass(frozen=True)
 class SyncSpec:
     """One unit of ingestion: calls some endpoints, lands one or more entities."""
@@ -78,6 +154,10 @@ class SyncSpec:
     description: str = ""
     # Month-partitioned in Dagster (interval syncs): runs get SyncContext.window.
     partitioned_by_month: bool = False
+    # What the sync's work splits on, e.g. "customer_id": set = the sync honours SyncContext.shard
+    # and orchestration may run it as several independent steps (docs/architecture.md, Fan-out).
+    # Empty = one step (lists of shared entities: customers, utilities, change logs).
+    shard_key: str = ""
 
 
 @dataclass(frozen=True)

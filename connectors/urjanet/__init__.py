@@ -90,7 +90,7 @@ VENDOR = VendorSpec(
                              "and providers by a full search (daily) or from the change log and modified dates; "
                              "account id changes matched on provider + normalized account number."),
         SyncSpec("statements", produces=("statements", "statement_meters", "usages", "charges", "delivery_files"),
-                 run=sync_statements, depends_on=("accounts",), uses_policy=True,
+                 run=sync_statements, depends_on=("accounts",), uses_policy=True, shard_key="file_name",
                  description="Statement delivery files (URJANET_DELIVERY_DIR or URJANET_DELIVERY_S3_URI): bills and "
                              "adjustments with meters, usages and charges; statements outside policy keep ids and "
                              "dates only."),

@@ -38,7 +38,7 @@ import pyarrow as pa
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import Parsed, to_json_text
-from ..core.vendor import SyncContext, SyncResult
+from ..core.vendor import SyncContext, SyncResult, in_shard
 from ..lake import query_dataset, read_latest
 from ..policy import CustomerLink
 from .entities import (
@@ -430,7 +430,8 @@ def sync_statements(ctx: SyncContext) -> SyncResult:
         done = {(r["file_name"], r["fingerprint"]) for r in read_latest(ctx.lake, VENDOR, DELIVERY_FILES).to_pylist()
                 if r["policy_sha256"] == policy.policy.sha256 and not r["unmatched"]}
     files = source.list()
-    todo = [f for f in files if (f.name, f.fingerprint) not in done]
+    # A fanned-out sync reads the files its shard owns (by name): a file is read by one step.
+    todo = in_shard(ctx.shard, [f for f in files if (f.name, f.fingerprint) not in done], lambda f: f.name)
     ctx.log.info("urjanet: %d delivery file(s) at %s, %d to read", len(files), source.location, len(todo))
     quarantine = Quarantine(VENDOR, ctx.load_id)
     counters: Counter = Counter(dict.fromkeys(("files_read", "files_unreadable", "statements_seen",

@@ -78,11 +78,11 @@ VENDOR = VendorSpec(
         SyncSpec("profiles", produces=("profiles", "jobs"), run=sync_profiles,
                  description="GET /profiles/ and each profile, with its last extraction job."),
         SyncSpec("bills", produces=("bills", "bill_pdfs"), run=sync_bills, depends_on=("profiles",),
-                 uses_policy=True,
+                 uses_policy=True, shard_key="profile_id",
                  description="GET /data/bills/{profile}/ per profile; PDFs of in-policy statements stored by "
                              "content; statements outside policy keep ids and dates only."),
         SyncSpec("intervals", produces=("interval_periods", "intervals", "interval_loads"), run=sync_intervals,
-                 depends_on=("profiles",), uses_policy=True, partitioned_by_month=True,
+                 depends_on=("profiles",), uses_policy=True, partitioned_by_month=True, shard_key="profile_id",
                  description="GET /data/intervals/{profile}/ and the monthly JSON files that are new, not "
                              "complete when last fetched, or re-extracted; readings outside policy dropped."),
     ),

@@ -8,6 +8,7 @@ lands with identifiers and dates only; its PDF is not fetched; readings outside 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from ..core.interval_loads import INTERVAL_LOADS, IntervalLoads
 from ..core.landing import land, land_quarantine, now_utc
 from ..core.quarantine import Quarantine
 from ..core.records import Parsed, first_of_duplicates, to_json_text, to_text
-from ..core.vendor import SyncContext, SyncResult
+from ..core.vendor import SyncContext, SyncResult, in_shard
 from ..lake import query_dataset, read_latest
 from ..policy import CustomerLink, Window, midnight_utc
 from ..bayou.intervals import in_windows
@@ -126,7 +127,7 @@ def _known_profiles(ctx: SyncContext) -> list[str]:
                                   "no profiles in the lake yet: materialize wattzon/profiles first")
     ids = sorted(read_latest(ctx.lake, VENDOR, PROFILES, columns=["profile_id"])["profile_id"].to_pylist())
     scoped = _scoped_profile_ids(ctx)
-    return [i for i in ids if scoped is None or i in scoped]
+    return in_shard(ctx.shard, [i for i in ids if scoped is None or i in scoped], lambda i: i)
 
 
 # -- bills -------------------------------------------------------------------------------------
@@ -180,7 +181,8 @@ def _store_pdf(ctx: SyncContext, content: bytes) -> tuple[str, str]:
     path = ctx.lake.root / relative
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".tmp-{digest}"
+        # One temp name per writer: two shard processes may store the same document at once.
+        tmp = path.parent / f".tmp-{digest}-{uuid.uuid4().hex}"
         tmp.write_bytes(content)
         tmp.replace(path)
     return digest, relative

@@ -1,7 +1,7 @@
 """`python -m connectors.webhooks [--host 127.0.0.1] [--port 8787]`: serve the webhook receiver.
 
 Vendors: those of UTILITY_VENDORS (default all registered) that declare webhooks. Lake:
-$UTILITY_DATA_DIR/lake/inbox/. Port default: UTILITY_WEBHOOK_PORT, else 8787. Binds 127.0.0.1
+<UTILITY_LAKE_URI, default $UTILITY_DATA_DIR/lake>/inbox/. Port default: UTILITY_WEBHOOK_PORT, else 8787. Binds 127.0.0.1
 unless told otherwise: put a TLS-terminating proxy or tunnel in front for the vendors to reach.
 """
 

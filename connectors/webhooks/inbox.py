@@ -14,6 +14,13 @@ An event id already in pending/ or processed/ is a duplicate and is not rewritte
 `InboxNotifications` is the NotificationSource the vendor's Dagster sensor reads: `receive`
 lists pending events oldest first and maps each through `WebhookSpec.to_notification`;
 `acknowledge` moves them to processed/ (an atomic rename).
+
+On a lake on S3 (`UTILITY_LAKE_URI=s3://...`) the inbox is `<lake URI>/inbox/<vendor>/...` with the
+same layout (`ObjectStoreInbox`): an event is one PUT of its final object (atomic: whole or
+absent; no temporary object, no fsync to do), two concurrent deliveries of one event write the
+same key (stored once, the later copy wins), `pending/` is listed oldest first by the objects'
+LastModified (then by name), and acknowledging is a copy to processed/ then a delete (not atomic:
+for a moment the event is in both, which readers treat as processed).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.vendor import Notification
+from ..objectstore import LakeStorageError, ObjectPath, is_object_store_uri
 
 if TYPE_CHECKING:
     from . import WebhookSpec
@@ -82,7 +90,12 @@ def _ensure_dir(directory: Path) -> None:
 
 
 class Inbox:
-    """One vendor's inbox under a lake root."""
+    """One vendor's inbox under a lake root: a local folder, or `s3://...` (ObjectStoreInbox)."""
+
+    def __new__(cls, lake_root: str | Path | ObjectPath, vendor: str):
+        if cls is Inbox and is_object_store_uri(lake_root):
+            cls = ObjectStoreInbox
+        return super().__new__(cls)
 
     def __init__(self, lake_root: str | Path, vendor: str) -> None:
         self.vendor = vendor
@@ -101,17 +114,9 @@ class Inbox:
         """Write the event durably; False (nothing written) when it is already in the inbox."""
         event_id = safe_event_id(event_id)
         name = event_id + SUFFIX
-        if (self.pending / name).exists() or (self.processed / name).exists():
+        if self.contains(event_id):
             return False
-        record = {
-            "event_id": event_id,
-            "vendor": self.vendor,
-            "received_at": datetime.fromtimestamp(received_at if received_at is not None else time.time(), UTC)
-            .isoformat().replace("+00:00", "Z"),
-            "headers": dict(headers or {}),
-            "body": body,
-        }
-        data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        data = _record(self.vendor, event_id, body, headers, received_at)
         _ensure_dir(self.pending)
         final = self.pending / name
         tmp = self.pending / f"{TMP_PREFIX}{uuid.uuid4().hex}-{name}"
@@ -196,6 +201,65 @@ class Inbox:
         return moved
 
 
+class ObjectStoreInbox(Inbox):
+    """The inbox on object storage (S3): same layout, same contract, object operations."""
+
+    def __init__(self, lake_root: str | ObjectPath, vendor: str) -> None:
+        self.vendor = vendor
+        root = lake_root if isinstance(lake_root, ObjectPath) else ObjectPath.from_uri(str(lake_root))
+        self.root = root / INBOX_NAMESPACE / vendor  # type: ignore[assignment]
+        self.pending = self.root / PENDING  # type: ignore[assignment]
+        self.processed = self.root / PROCESSED  # type: ignore[assignment]
+
+    def store(self, event_id: str, body: Any, *, headers: Mapping[str, str] | None = None,
+              received_at: float | None = None) -> bool:
+        event_id = safe_event_id(event_id)
+        name = event_id + SUFFIX
+        if self.contains(event_id):
+            return False
+        final = self.pending / name
+        final.write_bytes(_record(self.vendor, event_id, body, headers, received_at))  # one PUT: atomic
+        # Acknowledged between our check and the PUT: the copy in processed/ wins.
+        if (self.processed / name).exists():
+            final.unlink(missing_ok=True)
+            return False
+        return True
+
+    def pending_files(self) -> list[ObjectPath]:  # type: ignore[override]
+        entries = []
+        for path, info in self.pending.files(recursive=False):
+            if path.name.startswith(".") or not path.name.endswith(SUFFIX):
+                continue
+            entries.append((info.mtime_ns or 0, path.name, path))
+        return [path for _, _, path in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+    def acknowledge(self, receipts: list[str]) -> int:
+        moved = 0
+        for receipt in receipts:
+            name = _receipt_name(receipt)
+            source = self.pending / name
+            try:
+                source.replace(self.processed / name)  # copy, then delete
+                moved += 1
+            except (FileNotFoundError, LakeStorageError):
+                if source.exists():
+                    raise
+        return moved
+
+
+def _record(vendor: str, event_id: str, body: Any, headers: Mapping[str, str] | None,
+            received_at: float | None) -> bytes:
+    record = {
+        "event_id": event_id,
+        "vendor": vendor,
+        "received_at": datetime.fromtimestamp(received_at if received_at is not None else time.time(), UTC)
+        .isoformat().replace("+00:00", "Z"),
+        "headers": dict(headers or {}),
+        "body": body,
+    }
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
 def _receipt_name(receipt: str) -> str:
     name = os.path.basename(receipt)
     if name != receipt or not name.endswith(SUFFIX) or name.startswith("."):
@@ -206,7 +270,7 @@ def _receipt_name(receipt: str) -> str:
 class InboxNotifications:
     """A NotificationSource over one vendor's inbox (see `connectors.core.vendor`)."""
 
-    def __init__(self, lake_root: str | Path, spec: WebhookSpec) -> None:
+    def __init__(self, lake_root: str | Path | ObjectPath, spec: WebhookSpec) -> None:
         self.spec = spec
         self.inbox = Inbox(lake_root, spec.vendor)
 

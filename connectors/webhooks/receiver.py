@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from ..core.redaction import register_secret
+from ..objectstore import ObjectPath, is_object_store_uri
 from . import WebhookRejected, WebhookRequest, WebhookSpec
 from .inbox import Inbox, safe_event_id
 
@@ -164,7 +165,7 @@ class _Receiver:
 
 def create_receiver(
     specs: list[WebhookSpec],
-    lake_root: str | Path,
+    lake_root: str | Path | ObjectPath,
     env: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
@@ -174,7 +175,11 @@ def create_receiver(
     restart; `clock` gives unix seconds (timestamps are checked and stored with it).
     """
     env = os.environ if env is None else env
-    lake_root = Path(lake_root)
+    # A local folder, or the lake on S3 (one filesystem shared by every vendor's inbox).
+    if isinstance(lake_root, str) and is_object_store_uri(lake_root):
+        lake_root = ObjectPath.from_uri(lake_root)
+    elif not isinstance(lake_root, ObjectPath):
+        lake_root = Path(lake_root)
     paths = [s.path for s in specs]
     if len(set(paths)) != len(paths):
         raise ValueError(f"two webhook specs share a path: {paths}")
@@ -233,7 +238,7 @@ def registered_webhook_specs(vendors: list[str] | tuple[str, ...] | None = None)
 
 def receiver_from_settings(env: Mapping[str, str] | None = None) -> Starlette:
     """The receiver for the vendors of `UTILITY_VENDORS` (default: all) that declare webhooks,
-    landing in the lake of `UTILITY_DATA_DIR`."""
+    landing in the lake (`UTILITY_LAKE_URI`, default `$UTILITY_DATA_DIR/lake`)."""
     from ..settings import load_settings
 
     env = os.environ if env is None else env
@@ -244,7 +249,7 @@ def receiver_from_settings(env: Mapping[str, str] | None = None) -> Starlette:
 def describe(app: Starlette, base_url: str, env: Mapping[str, str] | None = None) -> list[str]:
     """One line per endpoint, for start-up messages (path patterns only: never a token)."""
     env = os.environ if env is None else env
-    lines = [f"webhook receiver on {base_url} (lake inbox {Path(app.state.lake_root) / 'inbox'})"]
+    lines = [f"webhook receiver on {base_url} (lake inbox {app.state.lake_root / 'inbox'})"]
     for spec in app.state.specs:
         path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: f"<{m.group(1)}>", spec.path)
         unset = [name for name in spec.secret_env_vars if not (env.get(name) or "").strip()]

@@ -48,7 +48,8 @@
 
 {#-
     Set-returning expression for a select list: one row per DATE from `first_day` to `last_day`
-    (both included; no row when last_day < first_day). Cast the result to date.
+    (both included; no row when last_day < first_day), typed DATE. Spark admits the generator
+    only at the top of a select item (no cast around it), so each engine types it inside.
 -#}
 {% macro day_series(first_day, last_day) -%}
     {{ return(adapter.dispatch('day_series', 'utility_data')(first_day, last_day)) }}
@@ -59,7 +60,7 @@
 {%- endmacro %}
 
 {% macro duckdb__day_series(first_day, last_day) -%}
-    unnest(generate_series(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day))
+    cast(unnest(generate_series(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day)) as date)
 {%- endmacro %}
 
 {#- Whole minutes from the instant `start_ts` to the instant `end_ts`. -#}

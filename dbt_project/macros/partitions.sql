@@ -100,3 +100,40 @@
             and (policy_windows.ends_at is null or {{ first_ts }} < policy_windows.ends_at)
     )
 {%- endmacro %}
+
+{#-
+    THE incremental configuration of the month-partitioned marts, per adapter (one place, not one
+    per model). A model calls `config(**month_partitioned_config(...))`.
+    * DuckDB (default): `append` after a pre-hook that deletes what the run rebuilds (the window,
+      `delete_interval_window(window_column)`, or the model's own `pre_hook`): delete+insert of a
+      window, which needs no unique key.
+    * Spark: `insert_overwrite` partitioned by `partition_column` (dynamic partition overwrite
+      replaces exactly the partitions the run writes: Dagster's windows are whole UTC months).
+      DELETE and MERGE need Delta or Iceberg, which plain Parquet tables are not. A model whose
+      incremental run replaces rows scattered over many partitions (`partition_column` none:
+      fct_interval_coverage, whose changed meters touch every month) is a table on Spark,
+      rebuilt whole on every run.
+-#}
+{% macro month_partitioned_config(window_column, partition_column, pre_hook=none) -%}
+    {{ return(adapter.dispatch('month_partitioned_config', 'utility_data')(window_column, partition_column, pre_hook)) }}
+{%- endmacro %}
+
+{% macro default__month_partitioned_config(window_column, partition_column, pre_hook) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'pre_hook': pre_hook or "{{ delete_interval_window('" ~ window_column ~ "') }}",
+    }) }}
+{%- endmacro %}
+
+{% macro spark__month_partitioned_config(window_column, partition_column, pre_hook) -%}
+    {%- if partition_column is none -%}
+        {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
+    {%- endif -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': [partition_column],
+        'file_format': 'parquet',
+    }) }}
+{%- endmacro %}

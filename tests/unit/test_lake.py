@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from connectors.lake import EMPTY_FILE, Entity, Lake, changed_rows, new_load_id, read_latest
+from connectors.lake import EMPTY_FILE, SCHEMA_SUMMARY_FILE, Entity, Lake, changed_rows, new_load_id, read_latest
 
 TS = pa.timestamp("us", tz="UTC")
 READINGS = Entity.with_meta("readings", [("meter_id", pa.string()), ("start", TS), ("kwh", pa.float64())],
@@ -30,7 +30,7 @@ def test_partitions_by_month_and_leaves_no_temp_files(tmp_path):
     with lake.writer("v", READINGS, "load1") as writer:
         writer.write(readings(3))
     directory = lake.dataset_dir("v", "readings")
-    assert sorted(p.name for p in directory.iterdir()) == [EMPTY_FILE, "month=2024-01", "month=2024-02", "month=2024-03"]
+    assert sorted(p.name for p in directory.iterdir()) == [SCHEMA_SUMMARY_FILE, EMPTY_FILE, "month=2024-01", "month=2024-02", "month=2024-03"]
     assert not list(tmp_path.rglob(".tmp-*"))
     assert writer.stats.rows == 9 and len(writer.stats.files) == 3
     with duckdb.connect() as con:

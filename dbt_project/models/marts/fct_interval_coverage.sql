@@ -24,11 +24,9 @@
     a window, and --full-refresh, rebuild every day: the same rows.
 -#}
 {{ config(
-    materialized='incremental',
     tags=['month_partitioned'],
-    incremental_strategy='append',
-    pre_hook="{{ delete_coverage_days() }}",
     on_schema_change='fail',
+    **month_partitioned_config('day_starts_at', none, pre_hook="{{ delete_coverage_days() }}"),
 ) }}
 with
 
@@ -72,7 +70,7 @@ meter_days as (
     select
         meter_key,
         time_zone,
-        cast({{ day_series('first_local_date', 'last_local_date') }} as date) as local_date
+        {{ day_series('first_local_date', 'last_local_date') }} as local_date
     from meter_profiles
 
 ),

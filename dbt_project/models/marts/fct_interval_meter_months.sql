@@ -6,11 +6,9 @@
     (first and last reading, granularity, zone) from it instead of from every reading.
 -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
     tags=['month_partitioned'],
-    pre_hook="{{ delete_interval_window('month_start') }}",
     on_schema_change='fail',
+    **month_partitioned_config('month_start', 'month_start'),
 ) }}
 
 with

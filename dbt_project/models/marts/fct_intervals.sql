@@ -3,11 +3,9 @@
     window Dagster passes (a month, or a backfill's range), a run without one replaces all.
 -#}
 {{ config(
-    materialized='incremental',
     tags=['month_partitioned'],
-    incremental_strategy='append',
-    pre_hook="{{ delete_interval_window('interval_start') }}",
     on_schema_change='fail',
+    **month_partitioned_config('interval_start', 'interval_month'),
 ) }}
 
 with
@@ -37,7 +35,9 @@ final as (
         has_conflict,
         conflicting_fields,
         load_id,
-        extracted_at
+        extracted_at,
+        {#- The partition (Spark partitions the table by it; last, where Spark puts it). -#}
+        cast({{ dbt.date_trunc('month', 'interval_start') }} as date) as interval_month
     from intervals
     {% if is_incremental() %}
     {{ interval_window_filter('interval_start') }}
