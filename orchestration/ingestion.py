@@ -65,7 +65,7 @@ def run_scope(tags) -> dict[str, str]:
 
 VENDOR_TAG = "utility_data/vendor"  # on every step that calls a vendor: the executor bounds them per vendor
 SHARDS_ENV = "UTILITY_SYNC_SHARDS"
-DEFAULT_SHARDS = 4
+DEFAULT_SHARDS = 2
 MAX_PARALLEL_ENV = "UTILITY_{VENDOR}_MAX_PARALLEL"
 DEFAULT_MAX_PARALLEL = 2
 MAX_CONCURRENT_ENV = "UTILITY_MAX_CONCURRENT"
@@ -85,7 +85,7 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int) 
 
 
 def sync_shards(env: Mapping[str, str] | None = None) -> int:
-    """How many steps a sync with a `shard_key` fans out into (UTILITY_SYNC_SHARDS, default 4;
+    """How many steps a sync with a `shard_key` fans out into (UTILITY_SYNC_SHARDS, default 2;
     1 = one step per sync)."""
     return _int_setting(os.environ if env is None else env, SHARDS_ENV, DEFAULT_SHARDS, 1)
 

@@ -124,10 +124,15 @@ def compare_table(con: duckdb.DuckDBPyConnection, table: str, spark_dir: Path, *
         if lacking:
             parity.missing_columns[engine] = lacking
     shared = [c for c in duck_columns if c in spark_columns]
+    # Spark's values typed as DuckDB's first: a Hive partition column comes back from its folder
+    # name as text (`month_start=2026-03-01 00%3A00%3A00`), an INT where DuckDB has a BIGINT.
+    spark_typed = ", ".join(
+        f'cast("{c}" as {duck_columns[c]}) as "{c}"' if spark_columns[c] != duck_columns[c] else f'"{c}"'
+        for c in shared)
     duck_select = ", ".join(_normalised(c, duck_columns[c], decimals) for c in shared)
-    spark_select = ", ".join(_normalised(c, spark_columns[c], decimals) for c in shared)
     con.execute(f"create or replace temp view duck_norm as select {duck_select} from {duck}")
-    con.execute(f"create or replace temp view spark_norm as select {spark_select} from spark_mart")
+    con.execute(f"create or replace temp view spark_norm as select {duck_select} "
+                f"from (select {spark_typed} from spark_mart)")
     order = ", ".join(f'"{c}"' for c in shared)
     for side, first, second in (("only in DuckDB", "duck_norm", "spark_norm"), ("only in Spark", "spark_norm", "duck_norm")):
         count = con.execute(f"select count(*) from (select * from {first} except all select * from {second})").fetchone()[0]

@@ -2,8 +2,10 @@
     The lake as dbt sources. DuckDB reads the Parquet files directly (each source's
     `external_location`, read by dbt-duckdb). Spark needs catalog tables: this on-run-start hook
     (re)creates one external Parquet table per source table over its lake folder
-    `<lake root>/<source>/<table>/`, with the columns of the folder's `_empty.parquet` (the schema
-    file every dataset carries: a dataset never synced still has a typed, empty table), partitioned
+    `<lake root>/<source>/<table>/`, with the columns of the folder's `_common_metadata` (the
+    Parquet summary file every dataset carries beside `_empty.parquet`, Lake.ensure_schema_files:
+    a dataset never synced still has a typed, empty table; Spark skips every other file whose
+    name starts with `_`), partitioned
     by the Hive folders listed in the table's `meta.lake_partitions`, whose partitions are then
     discovered (`msck repair table`: a partitioned table shows no rows before that, nor the
     partitions added since). Dropping and creating again on every run is cheap (metadata only;

@@ -55,7 +55,7 @@ VENDOR_TAG = "utility_data/vendor"
 
 
 # Two complete runs of ~45 and ~20 step processes on a shared machine.
-pytestmark = [pytest.mark.scale, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.scale, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")

@@ -129,7 +129,7 @@ def test_every_vendor_step_is_tagged_and_the_executor_bounds_each_vendor(monkeyp
             executor_config(list(VENDORS))
         monkeypatch.delenv(name)
     monkeypatch.delenv("UTILITY_SYNC_SHARDS", raising=False)
-    assert sync_shards() == 4
+    assert sync_shards() == 2
     monkeypatch.setenv("UTILITY_SYNC_SHARDS", "1")
     assert sync_shards() == 1
 

@@ -63,6 +63,19 @@ def test_float_noise_below_the_precision_is_no_difference(tmp_path):
     assert compare_marts(_warehouse(tmp_path / "w.duckdb"), tmp_path / "spark").equal
 
 
+def test_a_timestamp_partition_folder_is_compared_as_a_timestamp(tmp_path):
+    """Spark writes a TIMESTAMP partition value into the folder name; DuckDB reads it back as text."""
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("create schema marts")
+        con.execute("create table marts.months as select 'm1' as meter, timestamptz '2026-03-01 00:00:00+00' as month_start")
+    folder = spark_table_dir(tmp_path / "spark", "months") / "month_start=2026-03-01 00%3A00%3A00"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"meter": ["m1"]}), folder / "part-00000.parquet")
+    assert compare_marts(warehouse, tmp_path / "spark").equal
+
+
 def test_a_changed_value_is_named_with_its_row(tmp_path):
     changed = list(ROWS)
     changed[1] = ("m1", ROWS[1][1], 0.31, "3.10", ROWS[1][4])
