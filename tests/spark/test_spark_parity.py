@@ -22,7 +22,8 @@ from connectors.settings import PROJECT_ROOT, load_settings
 from orchestration.parity import compare_marts
 from orchestration.spark import build_on_spark, run_dbt_on_spark
 
-pytestmark = [pytest.mark.scale, pytest.mark.timeout(2400)]
+# One group: the module's tests share one lake and one Spark build (on one xdist worker).
+pytestmark = [pytest.mark.scale, pytest.mark.xdist_group("spark-parity"), pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")
