@@ -93,6 +93,9 @@ def scenario(tmp_path_factory) -> Iterator[dict]:
                     "UTILITY_INTERVAL_START": first_month,
                     "DAGSTER_HOME": str(data_dir / "dagster_home"),
                     "PYTHONUNBUFFERED": "1",
+                    # One step per sync: fewer step processes (seconds each on 2 cores); the
+                    # fanned-out run has its own test (tests/e2e/test_fanout.py).
+                    "UTILITY_SYNC_SHARDS": "1",
                 },
             }
         yield {"root": root, **series}
