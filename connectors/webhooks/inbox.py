@@ -116,10 +116,19 @@ class Inbox:
         name = event_id + SUFFIX
         if self.contains(event_id):
             return False
-        data = _record(self.vendor, event_id, body, headers, received_at)
-        _ensure_dir(self.pending)
         final = self.pending / name
-        tmp = self.pending / f"{TMP_PREFIX}{uuid.uuid4().hex}-{name}"
+        if not self._publish(final, _record(self.vendor, event_id, body, headers, received_at)):
+            return False
+        # Acknowledged between our first check and the publish: the copy in processed/ wins.
+        if (self.processed / name).exists():
+            final.unlink(missing_ok=True)
+            return False
+        return True
+
+    def _publish(self, final: Path, data: bytes) -> bool:
+        """Make `final` appear whole, only if absent; False when it already existed."""
+        _ensure_dir(self.pending)
+        tmp = self.pending / f"{TMP_PREFIX}{uuid.uuid4().hex}-{final.name}"
         try:
             with open(tmp, "xb") as fh:
                 fh.write(data)
@@ -137,10 +146,6 @@ class Inbox:
             _fsync_dir(self.pending)
         finally:
             tmp.unlink(missing_ok=True)
-        # Acknowledged between our first check and the link: the copy in processed/ wins.
-        if (self.processed / name).exists():
-            final.unlink(missing_ok=True)
-            return False
         return True
 
     # -- reading (the sensor) ---------------------------------------------------------------------
@@ -211,18 +216,8 @@ class ObjectStoreInbox(Inbox):
         self.pending = self.root / PENDING  # type: ignore[assignment]
         self.processed = self.root / PROCESSED  # type: ignore[assignment]
 
-    def store(self, event_id: str, body: Any, *, headers: Mapping[str, str] | None = None,
-              received_at: float | None = None) -> bool:
-        event_id = safe_event_id(event_id)
-        name = event_id + SUFFIX
-        if self.contains(event_id):
-            return False
-        final = self.pending / name
-        final.write_bytes(_record(self.vendor, event_id, body, headers, received_at))  # one PUT: atomic
-        # Acknowledged between our check and the PUT: the copy in processed/ wins.
-        if (self.processed / name).exists():
-            final.unlink(missing_ok=True)
-            return False
+    def _publish(self, final: ObjectPath, data: bytes) -> bool:  # type: ignore[override]
+        final.write_bytes(data)  # one PUT: atomic
         return True
 
     def pending_files(self) -> list[ObjectPath]:  # type: ignore[override]
